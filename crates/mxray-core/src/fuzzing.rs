@@ -1,0 +1,3 @@
+//! Entry points for the fuzz targets in `fuzz/` and for the property tests: each takes
+//! arbitrary bytes, must never panic, and where a decoder accepts the input, checks that
+//! re-encoding the decoded value gives the same bytes back.

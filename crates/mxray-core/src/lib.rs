@@ -1,0 +1,18 @@
+//! mxray-core: everything in mxray that decides, and nothing that waits.
+//!
+//! This crate performs no IO: no sockets, no files, no clock, no environment, no async
+//! runtime. Bytes come in as slices and go out into caller-owned `Vec<u8>`s; time,
+//! randomness and trust anchors are parameters. That keeps every decision testable
+//! deterministically and lets the same code run natively and in `wasm32-unknown-unknown`.
+//!
+//! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
+//!   extensions, alerts, compression methods, versions), generated from data files.
+//! - [`wire`]: the TLS/SSL wire codecs: record layer, handshake framing, ClientHello
+//!   encoder/decoder, and decoders for every server message a scanner reads.
+#![forbid(unsafe_code)]
+
+pub mod registry;
+pub mod wire;
+
+#[doc(hidden)]
+pub mod fuzzing;

@@ -1,0 +1,11 @@
+//! TLS and SSL wire codecs.
+//!
+//! One module per message family. Every decoder is `parse(&[u8]) -> Result<T, DecodeError>`,
+//! strict about trailing bytes, and every encoder appends to a caller's `Vec<u8>`.
+//!
+//! The parsers are written with nom (kept private behind [`codec`]) rather than on
+//! tls-parser: a scanner needs an *encoder* for every message it decodes (round trips,
+//! simulated servers), byte-exact offsets in its errors, and explicit caps on every length
+//! before allocation; tls-parser offers decoding only and reports neither.
+
+pub mod codec;
