@@ -83,6 +83,14 @@ const REGISTRIES: &[Registry] = &[
         constant: upper_snake,
     },
     Registry {
+        file: "registry/sslv2-cipher-kinds.csv",
+        newtype: "Sslv2CipherKind",
+        table: "SSLV2_CIPHER_KIND_NAMES",
+        int: "u32",
+        digits: 6,
+        constant: upper_snake,
+    },
+    Registry {
         file: "registry/protocol-versions.csv",
         newtype: "ProtocolVersion",
         table: "PROTOCOL_VERSION_NAMES",

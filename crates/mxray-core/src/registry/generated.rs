@@ -2,7 +2,7 @@
 
 use super::{
     AlertDescription, CipherSuite, CompressionMethod, ExtensionType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    SignatureScheme, Sslv2CipherKind,
 };
 
 /// Assigned `CipherSuite` values and their registry names, sorted by value.
@@ -1177,6 +1177,30 @@ impl CompressionMethod {
     pub const NULL: Self = Self(0x00);
     pub const DEFLATE: Self = Self(0x01);
     pub const LZS: Self = Self(0x40);
+}
+
+/// Assigned `Sslv2CipherKind` values and their registry names, sorted by value.
+pub static SSLV2_CIPHER_KIND_NAMES: &[(u32, &str)] = &[
+    (0x010080, "SSL_CK_RC4_128_WITH_MD5"),
+    (0x020080, "SSL_CK_RC4_128_EXPORT40_WITH_MD5"),
+    (0x030080, "SSL_CK_RC2_128_CBC_WITH_MD5"),
+    (0x040080, "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5"),
+    (0x050080, "SSL_CK_IDEA_128_CBC_WITH_MD5"),
+    (0x060040, "SSL_CK_DES_64_CBC_WITH_MD5"),
+    (0x0700c0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"),
+    (0x080080, "SSL_CK_RC4_64_WITH_MD5"),
+];
+
+#[allow(missing_docs)]
+impl Sslv2CipherKind {
+    pub const SSL_CK_RC4_128_WITH_MD5: Self = Self(0x010080);
+    pub const SSL_CK_RC4_128_EXPORT40_WITH_MD5: Self = Self(0x020080);
+    pub const SSL_CK_RC2_128_CBC_WITH_MD5: Self = Self(0x030080);
+    pub const SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5: Self = Self(0x040080);
+    pub const SSL_CK_IDEA_128_CBC_WITH_MD5: Self = Self(0x050080);
+    pub const SSL_CK_DES_64_CBC_WITH_MD5: Self = Self(0x060040);
+    pub const SSL_CK_DES_192_EDE3_CBC_WITH_MD5: Self = Self(0x0700c0);
+    pub const SSL_CK_RC4_64_WITH_MD5: Self = Self(0x080080);
 }
 
 /// Assigned `ProtocolVersion` values and their registry names, sorted by value.

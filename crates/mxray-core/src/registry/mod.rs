@@ -88,6 +88,10 @@ codepoint!(
     CompressionMethod(u8), generated::COMPRESSION_METHOD_NAMES, 4
 );
 codepoint!(
+    /// An SSL 2.0 CIPHER-KIND: the three-byte cipher specs of SSLv2 hellos.
+    Sslv2CipherKind(u32), generated::SSLV2_CIPHER_KIND_NAMES, 8
+);
+codepoint!(
     /// A protocol version as carried in hellos and records (`0x0303` is TLS 1.2); SSL 2.0
     /// is `0x0002` as in its CLIENT-HELLO.
     ProtocolVersion(u16), generated::PROTOCOL_VERSION_NAMES, 6

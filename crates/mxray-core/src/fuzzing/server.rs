@@ -1,0 +1,1 @@
+//! Fuzz entry points of the server-side decoders (ServerHello, Certificate, ServerKeyExchange, ...).
