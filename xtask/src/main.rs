@@ -1,25 +1,87 @@
-//! `cargo xtask`: mxray's project tasks, written as ordinary Rust.
+//! `cargo xtask`: mxray's project tasks, written as ordinary, tested Rust.
 //!
 //! Run `cargo xtask help` for the list.
 
+mod ci;
 mod codegen;
+mod fuzz;
+mod run;
+mod tidy;
+mod tools;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+
+const HELP: &str = "\
+cargo xtask TASK
+
+  demo                 the main job on this machine: build mxray and show what it does
+  ci                   every check CI runs (fmt, clippy, tests, wasm build and tests, fuzz smoke),
+                       installing missing tools first; prints the time of each step
+  setup                install what the tests need (wasm32 target, wasm-bindgen-cli, cargo-fuzz,
+                       Debian packages) without running anything
+  codegen [--check]    regenerate the registry tables from data/ (or check they are fresh)
+  tidy                 check the architecture invariants (module docs, the core's dependency fence)
+  fuzz [--seconds N] [TARGET...]
+                       run the fuzz targets, N seconds each (default 60)
+";
 
 /// The workspace root (the parent of this crate's directory).
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// `cargo xtask demo`: until the scanner exists, the main job is the registry table.
+fn demo(root: &Path) -> Result<()> {
+    run::Cmd::new("cargo")
+        .current_dir(root)
+        .args(["run", "--quiet", "--locked", "-p", "mxray", "--", "ciphers"])
+        .run()
+}
+
+fn fuzz_args(args: &[String]) -> Result<(u64, Vec<String>)> {
+    let mut seconds = 60;
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--seconds" {
+            let value = it.next().context("--seconds needs a number")?;
+            seconds = value.parse().with_context(|| format!("--seconds {value:?} is not a number"))?;
+        } else if arg.starts_with('-') {
+            bail!("unknown fuzz option {arg:?}");
+        } else {
+            targets.push(arg.clone());
+        }
+    }
+    Ok((seconds, targets))
 }
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
+    let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
-        Some("codegen") => codegen::run(&root, args.iter().any(|a| a == "--check")),
-        Some(other) => bail!("unknown task {other:?}: run `cargo xtask help`"),
-        None => bail!("no task given: run `cargo xtask help`"),
+        Some("demo") => demo(&root),
+        Some("ci") => ci::run(&root),
+        Some("setup") => {
+            tools::ensure_debian_packages(tools::TEST_PACKAGES)?;
+            tools::ensure_wasm_target()?;
+            tools::ensure_wasm_bindgen_cli(&root)?;
+            tools::ensure_cargo_fuzz(&root)?;
+            Ok(())
+        }
+        Some("codegen") => codegen::run(&root, rest.iter().any(|a| a == "--check")),
+        Some("tidy") => tidy::run(&root),
+        Some("fuzz") => {
+            let (seconds, targets) = fuzz_args(rest)?;
+            fuzz::run(&root, seconds, &targets)
+        }
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task {other:?}\n\n{HELP}"),
     }
 }
