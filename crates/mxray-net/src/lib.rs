@@ -1,1 +1,12 @@
-//! placeholder
+//! mxray-net: the part of mxray that waits. It opens sockets, moves bytes between them and
+//! mxray-core's sans-IO readers and machines, and keeps a timeout on every wait.
+//!
+//! - [`transport`]: TCP connections with connect, idle and whole-exchange timeouts, and the
+//!   loop that sends a ClientHello and feeds the server's answer to the core's
+//!   `FlightReader`.
+//!
+//! The STARTTLS dialogues, DNS with DNSSEC and the concurrent scan driver will live here
+//! too; every decision they need stays in mxray-core.
+#![forbid(unsafe_code)]
+
+pub mod transport;

@@ -185,24 +185,6 @@ pub(crate) fn parse_all<'a, T>(
     }
 }
 
-/// Runs `parser` over the whole of `body` (the content of a length-prefixed field) and
-/// fails with [`DecodeErrorKind::TrailingBytes`] if it stops early.
-pub(crate) fn complete<'a, T>(
-    field: &'static str,
-    body: &'a [u8],
-    mut parser: impl FnMut(&'a [u8]) -> PResult<'a, T>,
-) -> Result<T, nom::Err<WireError<'a>>> {
-    let (rest, value) = parser(body)?;
-    if rest.is_empty() {
-        Ok(value)
-    } else {
-        Err(nom::Err::Error(WireError::new(
-            rest,
-            DecodeErrorKind::TrailingBytes { field, count: rest.len() },
-        )))
-    }
-}
-
 /// Takes exactly `n` bytes.
 pub(crate) fn take<'a>(field: &'static str, n: usize) -> impl FnMut(&'a [u8]) -> PResult<'a, &'a [u8]> {
     move |input: &'a [u8]| {
@@ -323,7 +305,7 @@ pub(crate) fn items<'a, T>(
 
 /// Parses a list of big-endian 16-bit values that fills `body` exactly.
 pub(crate) fn u16_items<'a>(field: &'static str, body: &'a [u8]) -> Result<Vec<u16>, nom::Err<WireError<'a>>> {
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err(nom::Err::Error(WireError::new(
             body,
             DecodeErrorKind::Invalid { field, reason: "odd length for a list of 16-bit values" },

@@ -16,6 +16,7 @@ pub mod certificate_status;
 pub mod client_hello;
 pub mod codec;
 pub mod extensions;
+pub mod flight;
 pub mod handshake;
 pub mod key_share;
 pub mod record;
