@@ -1,2 +1,81 @@
-//! placeholder
-fn main() {}
+//! `mxray`: audit the transport security of mail servers.
+//!
+//! The binary is thin: [`Cli`] parses the command line (clap, no IO), each subcommand
+//! module in [`cmd`] calls mxray-core and renders the result. anyhow is used here only.
+//!
+//! Exit codes: `0` success (a closed stdout, as in `mxray ciphers | head`, counts as
+//! success); `1` the command failed; `2` usage error (bad flag or bad argument).
+
+mod cmd;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Audit the TLS security of mail servers.
+#[derive(Debug, Parser)]
+#[command(name = "mxray", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List cipher suites with IANA and OpenSSL names and every property, like
+    /// `openssl ciphers -V`.
+    Ciphers(cmd::ciphers::Args),
+}
+
+/// Exit code for a failed command.
+const EXIT_FAILURE: u8 = 1;
+/// Exit code for a usage error.
+const EXIT_USAGE: u8 = 2;
+
+/// An error that is the user's: printed, then exit code 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// True if `err` is (caused by) a closed pipe on stdout.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with success; real errors exit 2.
+            let code = if err.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "mxray: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::from(EXIT_FAILURE)
+            }
+        }
+    }
+}

@@ -32,14 +32,19 @@ const STEPS: &[Step] = &[
     Step {
         name: "clippy",
         run: |root| {
-            cargo(root).args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]).run()
+            cargo(root)
+                .args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])
+                .run()
         },
     },
     Step { name: "native tests", run: |root| cargo(root).args(["test", "--workspace", "--locked"]).run() },
     Step {
         name: "rustdoc",
         run: |root| {
-            cargo(root).args(["doc", "--workspace", "--no-deps", "--locked"]).env("RUSTDOCFLAGS", "-D warnings").run()
+            cargo(root)
+                .args(["doc", "--workspace", "--no-deps", "--locked"])
+                .env("RUSTDOCFLAGS", "-D warnings")
+                .run()
         },
     },
     Step {

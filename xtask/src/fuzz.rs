@@ -14,7 +14,8 @@ use crate::tools;
 
 /// The fuzz targets declared in `fuzz/Cargo.toml`, in file order.
 pub(crate) fn targets(root: &Path) -> Result<Vec<String>> {
-    let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).context("reading fuzz/Cargo.toml")?;
+    let manifest =
+        std::fs::read_to_string(root.join("fuzz/Cargo.toml")).context("reading fuzz/Cargo.toml")?;
     let mut names = Vec::new();
     let mut in_bin = false;
     for line in manifest.lines().map(str::trim) {
@@ -87,7 +88,8 @@ mod tests {
 
     #[test]
     fn libfuzzer_run_counts_are_read() {
-        let log = "#1024 pulse cov: 10\nDone 123456 runs in 10 second(s)\nstat::number_of_executed_units: 123456\n";
+        let log =
+            "#1024 pulse cov: 10\nDone 123456 runs in 10 second(s)\nstat::number_of_executed_units: 123456\n";
         assert_eq!(executions(log), Some(123_456));
         assert_eq!(executions("crashed"), None);
     }

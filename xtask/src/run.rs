@@ -58,7 +58,8 @@ impl Cmd {
     pub(crate) fn run_captured(mut self) -> Result<String> {
         println!("$ {}", self.shown);
         let out = self.inner.output().with_context(|| format!("starting `{}`", self.shown))?;
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         if !out.status.success() {
             let tail: Vec<&str> = text.lines().rev().take(40).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();

@@ -46,7 +46,14 @@ fn tool_root(root: &Path, name: &str, version: &str) -> PathBuf {
 
 /// Installs crate `krate` at exactly `version` under `target/xtask-tools` unless `bin` is
 /// already there; returns the directory holding its binaries.
-fn ensure_cargo_tool(root: &Path, krate: &str, version: &str, bin: &str, why: &str, locked: bool) -> Result<PathBuf> {
+fn ensure_cargo_tool(
+    root: &Path,
+    krate: &str,
+    version: &str,
+    bin: &str,
+    why: &str,
+    locked: bool,
+) -> Result<PathBuf> {
     let dir = tool_root(root, krate, version);
     let bin_dir = dir.join("bin");
     if bin_dir.join(bin).is_file() {
@@ -89,7 +96,82 @@ fn deb_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Installs the Debian packages among `packages` that are missing, saying why.
+/// Debconf answers given before installing, so that no package asks a question or sets
+/// up a system-wide service: Postfix is installed without any configuration (the test
+/// harness writes its own into private directories).
+const DEBCONF_PRESEEDS: &[(&str, &str)] =
+    &[("postfix", "postfix postfix/main_mailer_type select No configuration")];
+
+/// The `invoke-rc.d` policy hook. While it exists and exits 101, package scripts do not
+/// start services, so installing Postfix or Dovecot does not open 0.0.0.0:25 or :143.
+const POLICY_RC_D: &str = "/usr/sbin/policy-rc.d";
+
+/// Removes [`POLICY_RC_D`] on drop if this process created it (and only then).
+#[derive(Debug)]
+struct PolicyRcGuard {
+    created: bool,
+}
+
+impl PolicyRcGuard {
+    /// Makes sure a policy hook that forbids starting services exists during an install.
+    /// An existing hook is left as it is (a container image's usually exits 101 already).
+    fn install(sudo: bool) -> Result<Self> {
+        if Path::new(POLICY_RC_D).exists() {
+            return Ok(Self { created: false });
+        }
+        println!("creating a temporary {POLICY_RC_D} (exit 101) so the packages' own services do not start");
+        let script =
+            "#!/bin/sh\n# Temporary, made by `cargo xtask setup`: forbid starting services.\nexit 101\n";
+        if sudo {
+            let mut child = Command::new("sudo")
+                .args(["tee", POLICY_RC_D])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .context("starting sudo tee")?;
+            if let Some(stdin) = child.stdin.as_mut() {
+                std::io::Write::write_all(stdin, script.as_bytes()).context("writing policy-rc.d")?;
+            }
+            drop(child.stdin.take());
+            if !child.wait().context("waiting for sudo tee")?.success() {
+                bail!("could not write {POLICY_RC_D}");
+            }
+            Cmd::new("sudo").args(["chmod", "755", POLICY_RC_D]).run()?;
+        } else {
+            std::fs::write(POLICY_RC_D, script).with_context(|| format!("writing {POLICY_RC_D}"))?;
+            let perms = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+            std::fs::set_permissions(POLICY_RC_D, perms).with_context(|| format!("chmod {POLICY_RC_D}"))?;
+        }
+        Ok(Self { created: true })
+    }
+}
+
+impl Drop for PolicyRcGuard {
+    fn drop(&mut self) {
+        if !self.created {
+            return;
+        }
+        let sudo = output_of(Command::new("id").arg("-u")).map(|u| u.trim() != "0").unwrap_or(true);
+        let removed = if sudo {
+            Command::new("sudo")
+                .args(["rm", "-f", POLICY_RC_D])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        } else {
+            std::fs::remove_file(POLICY_RC_D).is_ok()
+        };
+        if removed {
+            println!("removed the temporary {POLICY_RC_D}");
+        } else {
+            eprintln!("warning: could not remove the temporary {POLICY_RC_D}; remove it by hand");
+        }
+    }
+}
+
+/// Installs the Debian packages among `packages` that are missing, saying why. Services
+/// are kept from starting during the install (see [`PolicyRcGuard`]) and Postfix is
+/// preseeded to "No configuration".
 pub(crate) fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
     let missing: Vec<&(&str, &str)> = packages.iter().filter(|(p, _)| !deb_installed(p)).collect();
     if missing.is_empty() {
@@ -99,15 +181,29 @@ pub(crate) fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
         println!("installing Debian package {package} ({why})");
     }
     let sudo = output_of(Command::new("id").arg("-u")).map(|u| u.trim() != "0").unwrap_or(true);
-    let apt = |args: &[&str]| {
-        let mut cmd = if sudo { Cmd::new("sudo").arg("apt-get") } else { Cmd::new("apt-get") };
-        cmd = cmd.env("DEBIAN_FRONTEND", "noninteractive");
-        for a in args {
-            cmd = cmd.arg(a);
+    let with_sudo = |program: &str| if sudo { Cmd::new("sudo").arg(program) } else { Cmd::new(program) };
+    let apt = |args: &[&str]| with_sudo("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(args);
+    for (package, line) in DEBCONF_PRESEEDS {
+        if missing.iter().any(|(p, _)| p == package) {
+            let mut child = if sudo {
+                Command::new("sudo").arg("debconf-set-selections").stdin(std::process::Stdio::piped()).spawn()
+            } else {
+                Command::new("debconf-set-selections").stdin(std::process::Stdio::piped()).spawn()
+            }
+            .context("starting debconf-set-selections")?;
+            println!("$ echo '{line}' | debconf-set-selections");
+            if let Some(stdin) = child.stdin.as_mut() {
+                std::io::Write::write_all(stdin, format!("{line}\n").as_bytes())
+                    .context("preseeding debconf")?;
+            }
+            drop(child.stdin.take());
+            if !child.wait().context("waiting for debconf-set-selections")?.success() {
+                bail!("debconf-set-selections failed for {package}");
+            }
         }
-        cmd
-    };
+    }
     apt(&["update", "-q"]).run().context("apt-get update")?;
+    let _policy = PolicyRcGuard::install(sudo)?;
     let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
     for (package, _) in &missing {
         install = install.arg(package);
@@ -119,6 +215,9 @@ pub(crate) fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
 pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "the tests run real `openssl s_server` peers on loopback"),
     ("nodejs", "wasm-bindgen-test-runner runs the wasm tests in node"),
+    ("postfix", "the test harness runs a real Postfix (SMTP STARTTLS, submission, smtps) on loopback"),
+    ("dovecot-imapd", "the test harness runs a real Dovecot IMAP/IMAPS server on loopback"),
+    ("dovecot-pop3d", "the test harness runs a real Dovecot POP3/POP3S server on loopback"),
 ];
 
 #[cfg(test)]

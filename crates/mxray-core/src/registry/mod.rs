@@ -7,10 +7,29 @@
 //! The constants and tables in [`generated`] are written by `cargo xtask codegen` from the
 //! IANA data under `data/`; a test fails when the generated file is stale. Nothing here is
 //! typed by hand twice.
+//!
+//! `name()` gives the registry name (IANA, plus the RFC 5246 hash/signature pairs for
+//! [`SignatureScheme`]); `info()` gives the properties of a value, from
+//! [`cipher_suite`] (cipher suites, legacy code points and SSL 2.0 kinds, the cipher filter
+//! of `mxray ciphers`) and [`params`] (groups, signature schemes, extensions, alerts,
+//! compression methods). All lookups are binary searches in sorted static tables.
 
 use std::fmt;
 
+pub mod cipher_suite;
 pub mod generated;
+pub mod params;
+
+pub use cipher_suite::{
+    Authentication, BulkCipher, CipherCode, CipherFilter, CipherMode, CipherRow, CipherSuiteInfo,
+    FilterError, KeyExchange, Keyword, Mac, Recommended, Source, Versions, cipher_suites, filter_ciphers,
+    select_ciphers,
+};
+pub use params::{
+    AlertDescriptionInfo, CompressionMethodInfo, ExtensionTypeInfo, GroupKind, NamedGroupInfo,
+    SignatureSchemeInfo, Tls13Message, Tls13Messages, alert_descriptions, compression_methods,
+    extension_types, named_groups, signature_schemes,
+};
 
 /// True for the GREASE values of RFC 8701 (`0x0A0A`, `0x1A1A`, … `0xFAFA`) used in cipher
 /// suites, extensions, groups, signature schemes and versions.

@@ -171,11 +171,10 @@ pub(crate) fn parse_all<'a, T>(
 ) -> Result<T, DecodeError> {
     match parser(input) {
         Ok(([], value)) => Ok(value),
-        Ok((rest, _)) => Err(WireError::new(
-            rest,
-            DecodeErrorKind::TrailingBytes { field: message, count: rest.len() },
-        )
-        .into_decode_error(message, input)),
+        Ok((rest, _)) => {
+            Err(WireError::new(rest, DecodeErrorKind::TrailingBytes { field: message, count: rest.len() })
+                .into_decode_error(message, input))
+        }
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.into_decode_error(message, input)),
         Err(nom::Err::Incomplete(_)) => Err(DecodeError {
             message,
@@ -250,7 +249,11 @@ fn vec_n<'a>(
 }
 
 /// A vector with a one-byte length prefix (`opaque x<min..max>` with max <= 255).
-pub(crate) fn vec8<'a>(field: &'static str, min: usize, max: usize) -> impl FnMut(&'a [u8]) -> PResult<'a, &'a [u8]> {
+pub(crate) fn vec8<'a>(
+    field: &'static str,
+    min: usize,
+    max: usize,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, &'a [u8]> {
     vec_n(field, 1, min, max)
 }
 
@@ -304,7 +307,10 @@ pub(crate) fn items<'a, T>(
 }
 
 /// Parses a list of big-endian 16-bit values that fills `body` exactly.
-pub(crate) fn u16_items<'a>(field: &'static str, body: &'a [u8]) -> Result<Vec<u16>, nom::Err<WireError<'a>>> {
+pub(crate) fn u16_items<'a>(
+    field: &'static str,
+    body: &'a [u8],
+) -> Result<Vec<u16>, nom::Err<WireError<'a>>> {
     if !body.len().is_multiple_of(2) {
         return Err(nom::Err::Error(WireError::new(
             body,

@@ -1,0 +1,3 @@
+//! One module per `mxray` subcommand: its clap `Args` and a `run` that renders to a writer.
+
+pub(crate) mod ciphers;
