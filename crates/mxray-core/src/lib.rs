@@ -7,11 +7,14 @@
 //!
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
 //!   extensions, alerts, compression methods, versions), generated from data files.
+//! - [`starttls`]: the SMTP, LMTP, IMAP, POP3 and ManageSieve STARTTLS dialogues as sans-IO
+//!   machines, for driving a dialogue or observing a captured one.
 //! - [`wire`]: the TLS/SSL wire codecs: record layer, handshake framing, ClientHello
 //!   encoder/decoder, and decoders for every server message a scanner reads.
 #![forbid(unsafe_code)]
 
 pub mod registry;
+pub mod starttls;
 pub mod wire;
 
 #[doc(hidden)]

@@ -4,9 +4,11 @@
 //! - [`transport`]: TCP connections with connect, idle and whole-exchange timeouts, and the
 //!   loop that sends a ClientHello and feeds the server's answer to the core's
 //!   `FlightReader`.
+//! - [`starttls`]: the driver that runs mxray-core's STARTTLS machines over a connection.
 //!
-//! The STARTTLS dialogues, DNS with DNSSEC and the concurrent scan driver will live here
-//! too; every decision they need stays in mxray-core.
+//! DNS with DNSSEC and the concurrent scan driver will live here too; every decision they
+//! need stays in mxray-core.
 #![forbid(unsafe_code)]
 
+pub mod starttls;
 pub mod transport;

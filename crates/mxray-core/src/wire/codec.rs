@@ -7,7 +7,7 @@
 //!
 //! Offsets in errors are absolute: every parser works on sub-slices of the caller's input,
 //! so the position of a failure is the distance between the failing slice and the start of
-//! the buffer handed to [`parse_all`].
+//! the buffer handed to `parse_all`.
 
 use thiserror::Error;
 
