@@ -9,12 +9,14 @@
 //!   extensions, alerts, compression methods, versions), generated from data files.
 //! - [`starttls`]: the SMTP, LMTP, IMAP, POP3 and ManageSieve STARTTLS dialogues as sans-IO
 //!   machines, for driving a dialogue or observing a captured one.
+//! - [`target`]: what a scan target string (`smtp://mx.example.org`, `host:993`) means.
 //! - [`wire`]: the TLS/SSL wire codecs: record layer, handshake framing, ClientHello
 //!   encoder/decoder, and decoders for every server message a scanner reads.
 #![forbid(unsafe_code)]
 
 pub mod registry;
 pub mod starttls;
+pub mod target;
 pub mod wire;
 
 #[doc(hidden)]
