@@ -1,1 +1,2 @@
 //! placeholder
+mod harness_tests;
