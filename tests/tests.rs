@@ -1,2 +1,6 @@
-//! placeholder
+//! mxray's cross-crate integration tests: one test binary, one module per area, run against
+//! real servers (Postfix, Dovecot, `openssl s_server`) that the harness in `harness/`
+//! starts on 127.0.0.1 and stops by PID.
+
 mod harness_tests;
+mod wire_openssl;
