@@ -4,7 +4,9 @@
 //! module in [`cmd`] calls mxray-core and renders the result. anyhow is used here only.
 //!
 //! Exit codes: `0` success (a closed stdout, as in `mxray ciphers | head`, counts as
-//! success); `1` the command failed; `2` usage error (bad flag or bad argument).
+//! success); `1` the command failed, or `scan --fail-on SEVERITY` found something at or
+//! above SEVERITY; `2` usage or target error (bad flag, bad target, a name that does not
+//! resolve), with a message that says what to fix.
 
 mod cmd;
 
@@ -27,10 +29,16 @@ enum Command {
     /// List cipher suites with IANA and OpenSSL names and every property, like
     /// `openssl ciphers -V`.
     Ciphers(cmd::ciphers::Args),
+    /// Scan mail endpoints: protocol versions, cipher suites in server order, groups,
+    /// signature schemes, session features and the plaintext dialogue before STARTTLS.
+    Scan(cmd::scan::Args),
 }
 
-/// Exit code for a failed command.
+/// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
+/// threshold.
 const EXIT_FAILURE: u8 = 1;
+/// Exit code when `scan --fail-on SEVERITY` found something at or above SEVERITY.
+const EXIT_FINDINGS: u8 = 1;
 /// Exit code for a usage error.
 const EXIT_USAGE: u8 = 2;
 
@@ -63,10 +71,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()),
+        Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::from(EXIT_FINDINGS),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut stderr = io::stderr().lock();

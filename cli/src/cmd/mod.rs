@@ -1,3 +1,4 @@
 //! One module per `mxray` subcommand: its clap `Args` and a `run` that renders to a writer.
 
 pub(crate) mod ciphers;
+pub(crate) mod scan;

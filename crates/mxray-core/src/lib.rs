@@ -5,8 +5,12 @@
 //! randomness and trust anchors are parameters. That keeps every decision testable
 //! deterministically and lets the same code run natively and in `wasm32-unknown-unknown`.
 //!
+//! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
+//!   suites and server order, groups, signature schemes, session features).
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
 //!   extensions, alerts, compression methods, versions), generated from data files.
+//! - [`sim`]: simulated TLS servers, test infrastructure for the planners.
+//! - [`report`]: the scan report model (`mxray scan --json`), versioned and documented.
 //! - [`starttls`]: the SMTP, LMTP, IMAP, POP3 and ManageSieve STARTTLS dialogues as sans-IO
 //!   machines, for driving a dialogue or observing a captured one.
 //! - [`target`]: what a scan target string (`smtp://mx.example.org`, `host:993`) means.
@@ -14,7 +18,10 @@
 //!   encoder/decoder, and decoders for every server message a scanner reads.
 #![forbid(unsafe_code)]
 
+pub mod probe;
 pub mod registry;
+pub mod report;
+pub mod sim;
 pub mod starttls;
 pub mod target;
 pub mod wire;

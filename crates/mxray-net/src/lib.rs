@@ -5,10 +5,12 @@
 //!   loop that sends a ClientHello and feeds the server's answer to the core's
 //!   `FlightReader`.
 //! - [`starttls`]: the driver that runs mxray-core's STARTTLS machines over a connection.
+//! - [`scan`]: the scan driver: mxray-core's `ScanPlanner` against one endpoint, with
+//!   bounded parallel connections, back-off and retries, and a count of every connection.
 //!
-//! DNS with DNSSEC and the concurrent scan driver will live here too; every decision they
-//! need stays in mxray-core.
+//! DNS with DNSSEC will live here too; every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
+pub mod scan;
 pub mod starttls;
 pub mod transport;

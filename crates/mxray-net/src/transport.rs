@@ -120,6 +120,11 @@ impl Connection {
         Ok(Self { stream, peer, timeouts, bytes_in: 0, bytes_out: 0 })
     }
 
+    /// The timeouts this connection was opened with.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
     /// The server's address.
     pub fn peer(&self) -> SocketAddr {
         self.peer
@@ -161,9 +166,25 @@ impl Connection {
     /// Sends `hello` (ready-to-send record bytes) and reads the server's answer until the
     /// core's [`FlightReader`] says the flight is over or the server closes the connection.
     pub async fn exchange_hello(&mut self, hello: &[u8]) -> Result<ServerFlight, NetError> {
+        self.exchange_hello_after(hello, &[]).await
+    }
+
+    /// As [`exchange_hello`](Self::exchange_hello), with `early` bytes the server sent
+    /// before the hello went out (read past a STARTTLS reply) fed to the reader first.
+    pub async fn exchange_hello_after(
+        &mut self,
+        hello: &[u8],
+        early: &[u8],
+    ) -> Result<ServerFlight, NetError> {
         let deadline = Instant::now() + self.timeouts.exchange;
         self.send(hello).await?;
         let mut reader = FlightReader::new();
+        if !early.is_empty()
+            && reader.push(early).map_err(|source| NetError::Protocol { peer: self.peer, source })?
+                == FlightStatus::Done
+        {
+            return reader.finish().map_err(|source| NetError::Protocol { peer: self.peer, source });
+        }
         let mut buf = vec![0; READ_CHUNK];
         loop {
             let n = match self.read_some(&mut buf, deadline).await {

@@ -237,6 +237,28 @@ pub enum Capability {
     Other(String),
 }
 
+/// The capability as the server would spell it (`SIZE 10240000`, `AUTH PLAIN LOGIN`).
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Size(Some(limit)) => write!(f, "SIZE {limit}"),
+            Self::Size(None) => f.write_str("SIZE"),
+            Self::EightBitMime => f.write_str("8BITMIME"),
+            Self::Pipelining => f.write_str("PIPELINING"),
+            Self::Chunking => f.write_str("CHUNKING"),
+            Self::SmtpUtf8 => f.write_str("SMTPUTF8"),
+            Self::RequireTls => f.write_str("REQUIRETLS"),
+            Self::StartTls => f.write_str("STARTTLS"),
+            Self::Auth(mechanisms) => write!(f, "AUTH {}", mechanisms.join(" ")),
+            Self::Dsn => f.write_str("DSN"),
+            Self::EnhancedStatusCodes => f.write_str("ENHANCEDSTATUSCODES"),
+            Self::LoginDisabled => f.write_str("LOGINDISABLED"),
+            Self::User => f.write_str("USER"),
+            Self::Other(raw) => f.write_str(raw),
+        }
+    }
+}
+
 /// One command and the status of its reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Exchange {
@@ -336,6 +358,29 @@ pub enum Outcome {
     Closed,
     /// The server broke the protocol or a limit.
     Malformed(Violation),
+}
+
+/// A sentence a mail administrator can act on: `the server refused STARTTLS: 454 TLS not
+/// available due to temporary reason`.
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ReadyForTls => f.write_str("STARTTLS accepted"),
+            Self::StartTlsNotOffered => f.write_str("the server does not offer STARTTLS"),
+            Self::StartTlsRefused { status, text } => {
+                write!(f, "the server refused STARTTLS: {status} {text}")
+            }
+            Self::ServiceUnavailable { status, text } => {
+                write!(f, "the server is unavailable: {status} {text}")
+            }
+            Self::Rejected { status, text } => write!(f, "the server rejected the session: {status} {text}"),
+            Self::PreAuthenticated => {
+                f.write_str("the IMAP server greeted with PREAUTH, so STARTTLS is impossible")
+            }
+            Self::Closed => f.write_str("the server closed the connection during the plaintext dialogue"),
+            Self::Malformed(violation) => write!(f, "the server broke the protocol: {violation}"),
+        }
+    }
 }
 
 /// Everything the plaintext dialogue revealed.

@@ -1,0 +1,169 @@
+//! The terminal rendering of a scan report: read at a glance, most important first.
+//!
+//! Per endpoint: the plaintext dialogue, the protocol versions, the accepted ciphers per
+//! version in server order with bits and a secure/weak/insecure marking, groups,
+//! signature schemes, session features, the findings, and what the scan cost. Only what
+//! the server accepts is listed (sslscan's `--no-failed`). Colour marks the weak and the
+//! insecure when asked for.
+
+use std::io::Write;
+
+use anyhow::Result;
+use mxray_core::probe::FeatureFindings;
+use mxray_core::report::{EndpointReport, ScanReport, Severity, Strength};
+
+/// ANSI colours, or none.
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+
+    fn strength(&self, strength: Strength) -> String {
+        match strength {
+            Strength::Secure => self.wrap("32", "secure"),
+            Strength::Weak => self.wrap("33", "weak"),
+            Strength::Insecure => self.wrap("1;31", "INSECURE"),
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let label = format!("{:<8}", severity.to_string());
+        match severity {
+            Severity::Critical | Severity::High => self.wrap("1;31", &label),
+            Severity::Medium => self.wrap("33", &label),
+            Severity::Low | Severity::Info => label,
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+}
+
+fn yes_no(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "?",
+    }
+}
+
+fn features(f: &FeatureFindings) -> String {
+    [
+        ("secure renegotiation", f.secure_renegotiation),
+        ("extended master secret", f.extended_master_secret),
+        ("encrypt-then-MAC", f.encrypt_then_mac),
+        ("session tickets", f.session_tickets),
+        ("OCSP stapling", f.ocsp_stapling),
+        ("fallback SCSV", f.fallback_scsv),
+        ("compression", f.compression),
+        ("heartbeat", f.heartbeat),
+    ]
+    .iter()
+    .map(|(name, v)| format!("{name} {}", yes_no(*v)))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()> {
+    let sni = e.sni.as_deref().map(|s| format!(", SNI {s}")).unwrap_or_default();
+    writeln!(out, "{} ({}{sni})", paint.bold(&e.target), e.address)?;
+    if let Some(d) = &e.starttls {
+        if let Some(banner) = &d.banner {
+            writeln!(out, "  Banner      {banner}")?;
+        }
+        if !d.capabilities.is_empty() {
+            let caps: Vec<String> = d.capabilities.iter().map(ToString::to_string).collect();
+            writeln!(out, "  Before TLS  {}", caps.join(", "))?;
+        }
+        if let Some(outcome) = &d.outcome {
+            writeln!(out, "  STARTTLS    {outcome}")?;
+        }
+    }
+    let versions: Vec<String> = e
+        .versions
+        .iter()
+        .map(|v| {
+            let mark = match v.supported {
+                Some(true) if matches!(v.version.as_str(), "SSLv2" | "SSLv3") => paint.wrap("1;31", "yes"),
+                Some(true) if matches!(v.version.as_str(), "TLSv1.0" | "TLSv1.1") => paint.wrap("33", "yes"),
+                other => yes_no(other).to_owned(),
+            };
+            format!("{} {mark}", v.version)
+        })
+        .collect();
+    writeln!(out, "  Protocols   {}", versions.join("  "))?;
+    for v in e.versions.iter().filter(|v| v.supported == Some(true)) {
+        let order = match v.server_order {
+            Some(true) => "server order",
+            Some(false) => "client order",
+            None => "order unknown",
+        };
+        let incomplete = if v.complete { "" } else { ", incomplete" };
+        writeln!(out, "  {} ciphers ({order}{incomplete})", v.version)?;
+        for c in e.ciphers.iter().filter(|c| c.version == v.version) {
+            let rank = c.rank.map(|r| format!("{r:>2}.")).unwrap_or_else(|| "   ".into());
+            let bits = c.bits.map(|b| format!("{b:>3} bits")).unwrap_or_else(|| "   ? bits".into());
+            let name = c.name.unwrap_or("(unknown)");
+            let openssl = c.openssl.unwrap_or("-");
+            writeln!(
+                out,
+                "    {rank} {}  {name:<45} {openssl:<32} {bits}  {}",
+                c.code,
+                paint.strength(c.strength)
+            )?;
+        }
+    }
+    let g = &e.groups;
+    if !g.tls13.is_empty() || !g.tls12.is_empty() {
+        let list = |groups: &[mxray_core::registry::NamedGroup]| {
+            groups.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        };
+        let preferred = g.preferred.map(|p| format!(" (preferred {p})")).unwrap_or_default();
+        writeln!(out, "  Groups      TLS 1.3: {}; TLS 1.2: {}{preferred}", list(&g.tls13), list(&g.tls12))?;
+    }
+    if !g.dhe_bits.is_empty() {
+        let bits: Vec<String> = g.dhe_bits.iter().map(|b| format!("{b} bits")).collect();
+        writeln!(out, "  DHE         {}", bits.join(", "))?;
+    }
+    if !e.signature_schemes.is_empty() {
+        let schemes: Vec<String> = e.signature_schemes.iter().map(ToString::to_string).collect();
+        writeln!(out, "  Signatures  {}", schemes.join(", "))?;
+    }
+    writeln!(out, "  Features    {}", features(&e.features))?;
+    if !e.findings.is_empty() {
+        writeln!(out, "  Findings")?;
+        for f in &e.findings {
+            writeln!(out, "    {} {}", paint.severity(f.severity), f.message)?;
+        }
+    }
+    for error in &e.errors {
+        writeln!(out, "  Error       {error}")?;
+    }
+    let c = &e.cost;
+    writeln!(
+        out,
+        "  Cost        {} connections, {} handshakes, {} retries, {:.1} s",
+        c.connections,
+        c.handshakes,
+        c.retries,
+        c.duration_ms as f64 / 1000.0
+    )?;
+    Ok(())
+}
+
+/// Writes the whole report.
+pub(super) fn report(out: &mut impl Write, report: &ScanReport, color: bool) -> Result<()> {
+    let paint = Paint { on: color };
+    for (i, e) in report.endpoints.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        endpoint(out, e, &paint)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,458 @@
+//! The full TLS scan of one endpoint: versions, suites and order, groups, signature
+//! schemes, DHE size and session features, composed in the order that needs fewest hellos.
+//!
+//! 1. SSL 2.0 (one hello), TLS 1.2 and TLS 1.3 enumerations start at once. SSL 3.0,
+//!    TLS 1.0 and TLS 1.1 wait for the first TLS 1.2 answer, which tells whether this
+//!    server takes long hellos (see `ciphers`), so no version wastes a long hello on a
+//!    hello-intolerant server.
+//! 2. Each version enumerates its suites (its first hello is its version probe); the
+//!    answers also give the first group, the first signature scheme, the DHE size and the
+//!    session features for free.
+//! 3. When TLS 1.3 is done, its group scan starts; when TLS 1.2 is done, the signature
+//!    scheme scan and (with ECDHE) the TLS 1.2 group scan; when every version is done, the
+//!    fallback-SCSV probe.
+//!
+//! Hellos: `Σ_versions (accepted suites + 1) + groups + signature schemes + 1`, plus one
+//! per version where server and client order could not be told apart from the answers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::registry::{
+    CipherCode, CipherSuite, CompressionMethod, KeyExchange as SuiteKx, NamedGroup, ProtocolVersion,
+    SignatureScheme,
+};
+
+use super::ciphers::{Shared, Sslv2Scan, VersionScan};
+use super::features::FallbackProbe;
+use super::groups::GroupScan;
+use super::hello::{HelloSpec, build, build_sslv2, tls12_groups, tls13_groups};
+use super::sigalgs::SigalgScan;
+use super::{COMPRESSION_PROBE, HelloOutcome, HelloTag, PlannedHello, Planner, ProbeRng, wire_kx};
+
+pub use super::features::FeatureFindings;
+
+/// What to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanConfig {
+    /// The SNI host name to send, if any.
+    pub server_name: Option<String>,
+    /// Test SSL 2.0.
+    pub sslv2: bool,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self { server_name: None, sslv2: true }
+    }
+}
+
+/// One accepted cipher (a TLS suite or an SSL 2.0 cipher kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SuiteFinding {
+    /// The cipher.
+    pub code: CipherCode,
+    /// 1-based rank in the server's order, when the server enforces one.
+    pub rank: Option<u16>,
+    /// The server chose it and then sent a fatal alert (it cannot complete it).
+    pub fails_after_hello: bool,
+}
+
+/// What one protocol version gave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VersionFinding {
+    /// The version.
+    pub version: ProtocolVersion,
+    /// `Some(true)`/`Some(false)`; `None` when the server never answered usefully (reset,
+    /// timeout) or the version was not tested.
+    pub supported: Option<bool>,
+    /// The version the server answered with instead, for a version it does not support.
+    pub answered_with: Option<ProtocolVersion>,
+    /// The accepted ciphers, in server order when [`server_order`](Self::server_order).
+    pub suites: Vec<SuiteFinding>,
+    /// `Some(true)` if the server enforces its own order, `Some(false)` if it follows the
+    /// client's, `None` if unknown or fewer than two suites.
+    pub server_order: Option<bool>,
+    /// Suites the server selected although they were not offered.
+    pub chose_unoffered: Vec<CipherSuite>,
+    /// False when a reset or timeout cut the enumeration short.
+    pub complete: bool,
+}
+
+/// Key-exchange groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupFindings {
+    /// TLS 1.2 (EC)DHE curves, in the order the server chose them.
+    pub tls12: Vec<NamedGroup>,
+    /// TLS 1.3 groups, in the order the server chose them.
+    pub tls13: Vec<NamedGroup>,
+    /// The server's first choice (TLS 1.3 if spoken, else TLS 1.2).
+    pub preferred: Option<NamedGroup>,
+    /// False when a reset or timeout cut a group scan short.
+    pub complete: bool,
+}
+
+/// Everything a TLS scan found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TlsFindings {
+    /// Per version, SSL 2.0 to TLS 1.3.
+    pub versions: Vec<VersionFinding>,
+    /// Groups.
+    pub groups: GroupFindings,
+    /// TLS 1.2 signature schemes, in the order the server chose them.
+    pub sig_algs: Vec<SignatureScheme>,
+    /// The DH modulus sizes seen in DHE key exchanges.
+    pub dhe_bits: Vec<usize>,
+    /// Session features.
+    pub features: FeatureFindings,
+    /// ClientHellos sent (each is one connection).
+    pub hellos_sent: u32,
+}
+
+impl TlsFindings {
+    /// The finding for `version`.
+    pub fn version(&self, version: ProtocolVersion) -> Option<&VersionFinding> {
+        self.versions.iter().find(|v| v.version == version)
+    }
+}
+
+/// What an outstanding hello was for.
+#[derive(Clone, Debug)]
+enum Job {
+    Sslv2,
+    Version { index: usize, offer: Vec<CipherSuite>, deflate: bool },
+    Groups12(Vec<NamedGroup>),
+    Groups13(Vec<NamedGroup>),
+    Sigalgs(Vec<SignatureScheme>),
+    Fallback,
+}
+
+/// The order the TLS versions are started in.
+const ORDER: [ProtocolVersion; 5] = [
+    ProtocolVersion::TLSV1_2,
+    ProtocolVersion::TLSV1_3,
+    ProtocolVersion::TLSV1_1,
+    ProtocolVersion::TLSV1_0,
+    ProtocolVersion::SSLV3,
+];
+
+/// The planner of a full TLS scan.
+#[derive(Debug)]
+pub struct ScanPlanner {
+    config: ScanConfig,
+    next_tag: u32,
+    outstanding: BTreeMap<HelloTag, Job>,
+    shared: Shared,
+    sslv2: Sslv2Scan,
+    versions: Vec<VersionScan>,
+    groups12: Option<GroupScan>,
+    groups13: Option<GroupScan>,
+    sigalgs: Option<SigalgScan>,
+    fallback: Option<FallbackProbe>,
+    /// Set once the scans that follow the enumerations were decided.
+    followups: [bool; 4],
+    first_group: BTreeMap<ProtocolVersion, NamedGroup>,
+    first_sigalg: Option<SignatureScheme>,
+    dhe_bits: Vec<usize>,
+    features: FeatureFindings,
+    hellos_sent: u32,
+}
+
+impl ScanPlanner {
+    /// A planner for `config`.
+    pub fn new(config: ScanConfig) -> Self {
+        let mut sslv2 = Sslv2Scan::default();
+        sslv2.done = !config.sslv2;
+        Self {
+            config,
+            next_tag: 0,
+            outstanding: BTreeMap::new(),
+            shared: Shared::default(),
+            sslv2,
+            versions: ORDER.iter().map(|&v| VersionScan::new(v)).collect(),
+            groups12: None,
+            groups13: None,
+            sigalgs: None,
+            fallback: None,
+            followups: [false; 4],
+            first_group: BTreeMap::new(),
+            first_sigalg: None,
+            dhe_bits: Vec::new(),
+            features: FeatureFindings::default(),
+            hellos_sent: 0,
+        }
+    }
+
+    fn tag(&mut self, job: Job) -> HelloTag {
+        let tag = HelloTag(self.next_tag);
+        self.next_tag += 1;
+        self.outstanding.insert(tag, job);
+        tag
+    }
+
+    fn scan(&self, version: ProtocolVersion) -> Option<&VersionScan> {
+        self.versions.iter().find(|v| v.version == version)
+    }
+
+    /// Tags and builds a hello (`spec` `None` for SSL 2.0). A hello that cannot be encoded
+    /// counts as refused, so the scan still progresses.
+    fn emit(&mut self, job: Job, spec: Option<&HelloSpec>, rng: ProbeRng<'_>) -> Option<PlannedHello> {
+        let tag = self.tag(job);
+        let name = self.config.server_name.clone();
+        let built = match spec {
+            Some(spec) => build(spec, name.as_deref(), tag, &mut *rng),
+            None => build_sslv2(tag, &mut *rng),
+        };
+        if built.is_some() {
+            self.hellos_sent += 1;
+            return built;
+        }
+        self.on_outcome(tag, HelloOutcome::Closed);
+        self.next_hello(rng)
+    }
+
+    /// Starts the scans that need finished enumerations.
+    fn plan_followups(&mut self) {
+        let done = |p: &Self, v| p.scan(v).is_none_or(VersionScan::is_done);
+        if !self.followups[0] && done(self, ProtocolVersion::TLSV1_3) {
+            self.followups[0] = true;
+            if let Some(s) = self.scan(ProtocolVersion::TLSV1_3).filter(|s| s.supported == Some(true)) {
+                let first = self.first_group.get(&ProtocolVersion::TLSV1_3).copied();
+                self.groups13 =
+                    Some(GroupScan::new(ProtocolVersion::TLSV1_3, s.accepted(), tls13_groups(), first));
+            }
+        }
+        if !self.followups[1] && done(self, ProtocolVersion::TLSV1_2) {
+            self.followups[1] = true;
+            if let Some(s) = self.scan(ProtocolVersion::TLSV1_2) {
+                let signed: Vec<CipherSuite> = s
+                    .accepted()
+                    .into_iter()
+                    .filter(|c| {
+                        c.info().is_some_and(|i| {
+                            wire_kx(i).is_signed() && matches!(i.kx, SuiteKx::Dhe | SuiteKx::Ecdhe)
+                        })
+                    })
+                    .collect();
+                if !signed.is_empty() {
+                    self.sigalgs = Some(SigalgScan::new(signed, self.first_sigalg));
+                }
+            }
+        }
+        let tls12_family = [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_1, ProtocolVersion::TLSV1_0];
+        if !self.followups[2] && tls12_family.iter().all(|&v| done(self, v)) {
+            self.followups[2] = true;
+            for v in tls12_family {
+                let ecdhe: Vec<CipherSuite> = self
+                    .scan(v)
+                    .map(VersionScan::accepted)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| c.info().is_some_and(|i| matches!(i.kx, SuiteKx::Ecdhe)))
+                    .collect();
+                if !ecdhe.is_empty() {
+                    let first = self.first_group.get(&v).copied();
+                    self.groups12 = Some(GroupScan::new(v, ecdhe, tls12_groups(), first));
+                    break;
+                }
+            }
+        }
+        if !self.followups[3] && self.versions.iter().all(VersionScan::is_done) {
+            self.followups[3] = true;
+            let mut supported: Vec<&VersionScan> =
+                self.versions.iter().filter(|s| s.supported == Some(true)).collect();
+            supported.sort_by_key(|s| std::cmp::Reverse(s.version));
+            if let Some(lower) = supported.get(1) {
+                self.fallback = Some(FallbackProbe::new(lower.version, lower.accepted()));
+            }
+        }
+    }
+
+    /// Reads what every answer tells beyond its own probe.
+    fn observe(&mut self, version: ProtocolVersion, outcome: &HelloOutcome, full_offer: bool, deflate: bool) {
+        let Some(answer) = outcome.answer() else { return };
+        if answer.version != Some(version) || answer.server_hello.is_none() {
+            return;
+        }
+        if let Some(bits) = answer.dhe_bits()
+            && !self.dhe_bits.contains(&bits)
+        {
+            self.dhe_bits.push(bits);
+            self.dhe_bits.sort_unstable();
+        }
+        if !full_offer {
+            return;
+        }
+        self.features.observe(version, answer, deflate);
+        let group = if version == ProtocolVersion::TLSV1_3 { answer.tls13_group } else { answer.ske_group() };
+        if let Some(g) = group {
+            self.first_group.entry(version).or_insert(g);
+        }
+        if version == ProtocolVersion::TLSV1_2
+            && self.first_sigalg.is_none()
+            && let Some(s) = answer.ske_scheme()
+        {
+            self.first_sigalg = Some(s);
+        }
+    }
+}
+
+impl Planner for ScanPlanner {
+    type Findings = TlsFindings;
+
+    fn next_hello(&mut self, rng: ProbeRng<'_>) -> Option<PlannedHello> {
+        if self.sslv2.wants_hello() {
+            return self.emit(Job::Sslv2, None, rng);
+        }
+        let gate_open = self.versions[0].answers > 0 || self.versions[0].is_done();
+        for index in 0..self.versions.len() {
+            let version = self.versions[index].version;
+            let waits_for_gate = !matches!(version, ProtocolVersion::TLSV1_2 | ProtocolVersion::TLSV1_3);
+            if waits_for_gate && !gate_open {
+                continue;
+            }
+            let first = self.versions[index].is_first();
+            if let Some(offer) = self.versions[index].next_offer(&self.shared) {
+                let deflate = first && version <= ProtocolVersion::TLSV1_2;
+                let mut spec = HelloSpec::new(version, offer.clone());
+                if deflate {
+                    spec.compression = COMPRESSION_PROBE.to_vec();
+                }
+                return self.emit(Job::Version { index, offer, deflate }, Some(&spec), rng);
+            }
+        }
+        self.plan_followups();
+        if let Some(offer) = self.groups13.as_mut().and_then(GroupScan::next_offer) {
+            let suites = self.groups13.as_ref().map(|g| g.suites.clone()).unwrap_or_default();
+            let mut spec = HelloSpec::new(ProtocolVersion::TLSV1_3, suites);
+            spec.groups = Some(offer.clone());
+            return self.emit(Job::Groups13(offer), Some(&spec), rng);
+        }
+        if let Some(offer) = self.groups12.as_mut().and_then(GroupScan::next_offer) {
+            let (version, suites) = self.groups12.as_ref().map(|g| (g.version, g.suites.clone()))?;
+            let mut spec = HelloSpec::new(version, suites);
+            spec.groups = Some(offer.clone());
+            return self.emit(Job::Groups12(offer), Some(&spec), rng);
+        }
+        if let Some(offer) = self.sigalgs.as_mut().and_then(SigalgScan::next_offer) {
+            let suites = self.sigalgs.as_ref().map(|s| s.suites.clone()).unwrap_or_default();
+            let mut spec = HelloSpec::new(ProtocolVersion::TLSV1_2, suites);
+            spec.sigalgs = Some(offer.clone());
+            return self.emit(Job::Sigalgs(offer), Some(&spec), rng);
+        }
+        if let Some(f) = self.fallback.as_mut()
+            && f.wants_hello()
+        {
+            let spec = HelloSpec::new(f.version, f.suites.clone());
+            return self.emit(Job::Fallback, Some(&spec), rng);
+        }
+        None
+    }
+
+    fn on_outcome(&mut self, tag: HelloTag, outcome: HelloOutcome) {
+        let Some(job) = self.outstanding.remove(&tag) else { return };
+        match job {
+            Job::Sslv2 => self.sslv2.on_outcome(&outcome),
+            Job::Version { index, offer, deflate } => {
+                let version = self.versions[index].version;
+                self.observe(version, &outcome, true, deflate);
+                let shared = &mut self.shared;
+                self.versions[index].on_outcome(&offer, &outcome, shared);
+            }
+            Job::Groups12(offer) => {
+                if let Some(g) = self.groups12.as_mut() {
+                    let v = g.version;
+                    g.on_outcome(&offer, &outcome);
+                    self.observe(v, &outcome, false, false);
+                }
+            }
+            Job::Groups13(offer) => {
+                if let Some(g) = self.groups13.as_mut() {
+                    g.on_outcome(&offer, &outcome);
+                }
+            }
+            Job::Sigalgs(offer) => {
+                if let Some(s) = self.sigalgs.as_mut() {
+                    s.on_outcome(&offer, &outcome);
+                    self.observe(ProtocolVersion::TLSV1_2, &outcome, false, false);
+                }
+            }
+            Job::Fallback => {
+                if let Some(f) = self.fallback.as_mut() {
+                    f.on_outcome(&outcome);
+                }
+            }
+        }
+        self.plan_followups();
+    }
+
+    fn is_done(&self) -> bool {
+        self.outstanding.is_empty()
+            && self.sslv2.done
+            && self.versions.iter().all(VersionScan::is_done)
+            && self.followups.iter().all(|&f| f)
+            && self.groups12.as_ref().is_none_or(|g| g.done)
+            && self.groups13.as_ref().is_none_or(|g| g.done)
+            && self.sigalgs.as_ref().is_none_or(|s| s.done)
+            && self.fallback.as_ref().is_none_or(|f| f.done)
+    }
+
+    fn findings(&self) -> TlsFindings {
+        let mut versions = vec![VersionFinding {
+            version: ProtocolVersion::SSLV2,
+            supported: if self.config.sslv2 { self.sslv2.supported } else { None },
+            answered_with: None,
+            suites: self
+                .sslv2
+                .kinds
+                .iter()
+                .map(|&k| SuiteFinding { code: CipherCode::Sslv2(k), rank: None, fails_after_hello: false })
+                .collect(),
+            server_order: None,
+            chose_unoffered: Vec::new(),
+            complete: self.sslv2.supported.is_some() || !self.config.sslv2,
+        }];
+        let mut tls: Vec<&VersionScan> = self.versions.iter().collect();
+        tls.sort_by_key(|s| s.version);
+        for s in tls {
+            let ranked = s.server_order == Some(true);
+            versions.push(VersionFinding {
+                version: s.version,
+                supported: s.supported,
+                answered_with: s.answered_with,
+                suites: s
+                    .accepted()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| SuiteFinding {
+                        code: CipherCode::Tls(c),
+                        rank: if ranked { u16::try_from(i + 1).ok() } else { None },
+                        fails_after_hello: s.failed_after.contains(&c),
+                    })
+                    .collect(),
+                server_order: s.server_order,
+                chose_unoffered: s.unoffered.clone(),
+                complete: s.complete,
+            });
+        }
+        let tls12 = self.groups12.as_ref().map(|g| g.picks.clone()).unwrap_or_default();
+        let tls13 = self.groups13.as_ref().map(|g| g.picks.clone()).unwrap_or_default();
+        let preferred = tls13.first().or(tls12.first()).copied();
+        let complete = self.groups12.as_ref().is_none_or(|g| g.complete)
+            && self.groups13.as_ref().is_none_or(|g| g.complete);
+        let mut features = self.features;
+        features.fallback_scsv = self.fallback.as_ref().and_then(|f| f.result);
+        TlsFindings {
+            versions,
+            groups: GroupFindings { tls12, tls13, preferred, complete },
+            sig_algs: self.sigalgs.as_ref().map(|s| s.picks.clone()).unwrap_or_default(),
+            dhe_bits: self.dhe_bits.clone(),
+            features,
+            hellos_sent: self.hellos_sent,
+        }
+    }
+}
+
+/// Compression methods a scan offers on first hellos (for documentation and tests).
+pub const FIRST_HELLO_COMPRESSION: [CompressionMethod; 2] = COMPRESSION_PROBE;

@@ -1,0 +1,77 @@
+//! TLS 1.2 signature schemes, read from the signature of the ServerKeyExchange.
+//!
+//! The enumeration hellos offer every scheme, so their first signed ServerKeyExchange gives
+//! the server's first choice. This scan offers the accepted signed-key-exchange suites
+//! (ECDHE/DHE with RSA, DSS or ECDSA) with every scheme except those already seen, and
+//! removes each new choice until the server refuses: one hello per further scheme plus
+//! one. TLS 1.3 schemes sit in the encrypted CertificateVerify and are not read here.
+
+use crate::registry::{CipherSuite, SignatureScheme};
+
+use super::HelloOutcome;
+
+/// The TLS 1.2 signature-scheme enumeration.
+#[derive(Clone, Debug)]
+pub(crate) struct SigalgScan {
+    pub(crate) suites: Vec<CipherSuite>,
+    candidates: Vec<SignatureScheme>,
+    pub(crate) picks: Vec<SignatureScheme>,
+    waiting: bool,
+    retried: bool,
+    pub(crate) done: bool,
+    pub(crate) complete: bool,
+}
+
+impl SigalgScan {
+    pub(crate) fn new(suites: Vec<CipherSuite>, first: Option<SignatureScheme>) -> Self {
+        Self {
+            suites,
+            candidates: super::hello::all_sigalgs(),
+            picks: first.into_iter().collect(),
+            waiting: false,
+            retried: false,
+            done: false,
+            complete: true,
+        }
+    }
+
+    /// The schemes to offer next, or `None` while waiting or done.
+    pub(crate) fn next_offer(&mut self) -> Option<Vec<SignatureScheme>> {
+        if self.waiting || self.done {
+            return None;
+        }
+        let offer: Vec<SignatureScheme> =
+            self.candidates.iter().copied().filter(|s| !self.picks.contains(s)).collect();
+        if offer.is_empty() || self.suites.is_empty() {
+            self.done = true;
+            return None;
+        }
+        self.waiting = true;
+        Some(offer)
+    }
+
+    pub(crate) fn on_outcome(&mut self, offer: &[SignatureScheme], outcome: &HelloOutcome) {
+        self.waiting = false;
+        let answer = match outcome {
+            HelloOutcome::Answered(a) => a,
+            HelloOutcome::Closed => {
+                self.done = true;
+                return;
+            }
+            _ if !self.retried => {
+                self.retried = true;
+                return;
+            }
+            _ => {
+                self.complete = false;
+                self.done = true;
+                return;
+            }
+        };
+        self.retried = false;
+        match answer.ske_scheme() {
+            Some(s) if offer.contains(&s) && !self.picks.contains(&s) => self.picks.push(s),
+            _ => self.done = true,
+        }
+    }
+}
