@@ -23,3 +23,4 @@ pub mod record;
 pub mod server_hello;
 pub mod server_key_exchange;
 pub mod sslv2;
+pub mod tls13;
