@@ -49,6 +49,11 @@ pub(crate) struct Args {
     #[arg(long, short = '6')]
     ipv6: bool,
 
+    /// Connect from this local address (servers such as Dovecot treat clients on their
+    /// own address as secure; 127.0.0.2 looks remote to a server on 127.0.0.1).
+    #[arg(long, value_name = "ADDRESS")]
+    source: Option<IpAddr>,
+
     /// Scan every address a name resolves to (default: the first one).
     #[arg(long)]
     all_addresses: bool,
@@ -95,6 +100,7 @@ pub(crate) struct Plan {
     sni: Option<String>,
     ehlo: String,
     family: Option<Family>,
+    source: Option<IpAddr>,
     all_addresses: bool,
     per_host: Option<usize>,
     delay: Duration,
@@ -145,6 +151,7 @@ impl Args {
             sni: self.sni.clone(),
             ehlo: self.ehlo.clone(),
             family,
+            source: self.source,
             all_addresses: self.all_addresses,
             per_host: self.per_host,
             delay: Duration::from_millis(self.delay),
@@ -175,11 +182,17 @@ async fn addresses(plan: &Plan, target: &Target) -> Result<Vec<SocketAddr>, Usag
             .map_err(|e| UsageError(format!("{target}: cannot resolve {name}: {e}")))?
             .collect(),
     };
+    // A source address fixes the family too.
+    let family = plan.family.or(match plan.source {
+        Some(IpAddr::V4(_)) => Some(Family::V4),
+        Some(IpAddr::V6(_)) => Some(Family::V6),
+        None => None,
+    });
     let mut chosen: Vec<SocketAddr> =
-        found.iter().copied().filter(|a| family_matches(plan.family, a.ip())).collect();
+        found.iter().copied().filter(|a| family_matches(family, a.ip())).collect();
     chosen.dedup();
     if chosen.is_empty() {
-        let family = match plan.family {
+        let family = match family {
             Some(Family::V4) => "IPv4 ",
             Some(Family::V6) => "IPv6 ",
             None => "",
@@ -210,6 +223,7 @@ async fn scan_target(plan: &Plan, target: &Target) -> Result<Vec<EndpointReport>
             options.per_host = n;
         }
         options.delay = plan.delay;
+        options.source = plan.source;
         let scan = scan_endpoint(addr, options).await;
         reports.push(EndpointReport::new(
             target,

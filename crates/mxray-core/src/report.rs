@@ -412,8 +412,13 @@ pub fn scan_findings(report: &EndpointReport) -> Vec<Finding> {
                 "starttls.auth_before_tls",
                 Severity::High,
                 format!(
-                    "AUTH {} is offered before STARTTLS: credentials can cross in clear text (Postfix: smtpd_tls_auth_only = yes)",
-                    dialogue.auth_before_tls.join(" ")
+                    "AUTH {} is offered before STARTTLS: credentials can cross in clear text ({})",
+                    dialogue.auth_before_tls.join(" "),
+                    match report.service {
+                        Service::Smtp | Service::Submission | Service::Lmtp =>
+                            "Postfix: smtpd_tls_auth_only = yes",
+                        _ => "Dovecot: disable_plaintext_auth = yes",
+                    }
                 ),
             );
         }
@@ -445,7 +450,7 @@ pub fn scan_findings(report: &EndpointReport) -> Vec<Finding> {
             format!("the scan was incomplete: {}", report.errors.join("; ")),
         );
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

@@ -10,7 +10,7 @@
 //! before the planner hears about it, and what the planner finally hears is "unknown"
 //! (`Reset`/`Timeout`), never "not supported". Every connection is counted.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +46,8 @@ pub struct ScanOptions {
     pub starttls: Option<starttls::Config>,
     /// What the planner should test.
     pub planner: ScanConfig,
+    /// The local address to connect from (`None`: the system's choice).
+    pub source: Option<IpAddr>,
 }
 
 impl ScanOptions {
@@ -61,6 +63,7 @@ impl ScanOptions {
             backoff: Duration::from_millis(500),
             starttls,
             planner,
+            source: None,
         }
     }
 }
@@ -127,7 +130,7 @@ async fn attempt(
     hello: &PlannedHello,
     dialogue: &mut Option<Dialogue>,
 ) -> Attempt {
-    let mut conn = match Connection::connect(addr, options.timeouts).await {
+    let mut conn = match Connection::connect_from(addr, options.source, options.timeouts).await {
         Ok(conn) => conn,
         Err(e) => return outcome_of(&e),
     };

@@ -7,14 +7,14 @@
 //! exchange, so a server that drips one byte at a time cannot hold a scan.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use mxray_core::wire::codec::DecodeError;
 use mxray_core::wire::flight::{FlightReader, FlightStatus, ServerFlight};
 use thiserror::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout, timeout_at};
 
 /// Size of one socket read.
@@ -110,7 +110,26 @@ pub struct Connection {
 impl Connection {
     /// Opens a TCP connection to `peer` within `timeouts.connect`.
     pub async fn connect(peer: SocketAddr, timeouts: Timeouts) -> Result<Self, NetError> {
-        let stream = match timeout(timeouts.connect, TcpStream::connect(peer)).await {
+        Self::connect_from(peer, None, timeouts).await
+    }
+
+    /// Opens a TCP connection to `peer` from the local address `source` (any port), or
+    /// from the system's choice when `source` is `None`. Servers judge some clients by
+    /// their address (Dovecot treats a client on its own address as secure), so a scan
+    /// can choose where it appears to come from.
+    pub async fn connect_from(
+        peer: SocketAddr,
+        source: Option<IpAddr>,
+        timeouts: Timeouts,
+    ) -> Result<Self, NetError> {
+        let connecting = async {
+            let socket = if peer.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+            if let Some(ip) = source {
+                socket.bind(SocketAddr::new(ip, 0))?;
+            }
+            socket.connect(peer).await
+        };
+        let stream = match timeout(timeouts.connect, connecting).await {
             Err(_) => return Err(NetError::ConnectTimeout { peer, after: timeouts.connect }),
             Ok(Err(source)) => return Err(NetError::Connect { peer, source }),
             Ok(Ok(stream)) => stream,
@@ -327,6 +346,16 @@ mod tests {
         let err = conn.exchange_hello(b"hello").await.unwrap_err();
         assert!(matches!(err, NetError::Protocol { .. }), "{err}");
         assert!(err.to_string().contains("malformed TLS"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn connections_can_come_from_a_chosen_loopback_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accept = tokio::spawn(async move { listener.accept().await.unwrap().1 });
+        let source: IpAddr = "127.0.0.2".parse().unwrap();
+        let _conn = Connection::connect_from(addr, Some(source), fast()).await.unwrap();
+        assert_eq!(accept.await.unwrap().ip(), source);
     }
 
     #[tokio::test]
