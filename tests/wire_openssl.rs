@@ -6,11 +6,11 @@
 use std::sync::OnceLock;
 
 use mxray_core::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
-use mxray_core::wire::certificate::Certificate;
+use mxray_core::wire::certificate::{Certificate, Certificate13};
 use mxray_core::wire::client_hello::{ClientHello, ClientHelloBuilder};
 use mxray_core::wire::codec::Codec;
 use mxray_core::wire::extensions::ClientExtension;
-use mxray_core::wire::flight::{FlightEnd, ServerFlight};
+use mxray_core::wire::flight::{FlightEnd, FlightReader, ServerFlight};
 use mxray_core::wire::handshake::HandshakeType;
 use mxray_core::wire::key_share;
 use mxray_core::wire::server_key_exchange::{KeyExchange, KeyExchangeParams, ServerKeyExchange};
@@ -219,4 +219,36 @@ async fn a_hello_fragmented_into_tiny_records_is_still_understood() {
     let flight = exchange(&s, &records).await;
     assert_eq!(flight.end, FlightEnd::ServerHelloDone);
     assert_eq!(flight.server_hello.unwrap().cipher_suite, CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+}
+
+#[tokio::test]
+async fn the_tls13_flight_is_decrypted_through_the_flight_reader() {
+    let s =
+        server("tls13-decrypt", CertSet::RSA, &["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]);
+    let (share, private) = key_share::generate(NamedGroup::X25519, &mut CountingRng(4)).unwrap();
+    let hello = ClientHelloBuilder::new(ProtocolVersion::TLSV1_3)
+        .cipher_suites([CipherSuite::TLS_AES_128_GCM_SHA256, CipherSuite::TLS_CHACHA20_POLY1305_SHA256])
+        .extension(ClientExtension::host_name("mail.test.example"))
+        .extension(ClientExtension::SupportedGroups(vec![NamedGroup::X25519]))
+        .extension(ClientExtension::SignatureAlgorithms(vec![
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            SignatureScheme::RSA_PSS_RSAE_SHA384,
+        ]))
+        .extension(ClientExtension::KeyShare(vec![share]))
+        .extension(ClientExtension::PskKeyExchangeModes(vec![1]))
+        .build(&mut CountingRng(5))
+        .unwrap();
+    let reader = FlightReader::new().decrypt_tls13(hello.clone(), private);
+    let mut conn = Connection::connect(s.addr(), Timeouts::default()).await.unwrap();
+    let flight = conn.exchange(&hello.to_records(16_384).unwrap(), &[], reader).await.unwrap();
+
+    assert_eq!(flight.end, FlightEnd::Tls13ServerHello);
+    assert_eq!(flight.server_hello.as_ref().unwrap().cipher_suite, CipherSuite::TLS_CHACHA20_POLY1305_SHA256);
+    let details = flight.tls13.as_ref().expect("the flight was decrypted");
+    assert!(details.finished_verified, "{details:?}");
+    assert!(
+        details.certificate_verify_scheme.is_some_and(|s| s.name().is_some_and(|n| n.starts_with("rsa_pss")))
+    );
+    let cert = Certificate13::parse(&flight.message(HandshakeType::CERTIFICATE).unwrap().body).unwrap();
+    assert_eq!(cert.entries.first().map(|e| &e.cert_data), Some(&leaf_der(CertSet::RSA)));
 }

@@ -155,7 +155,7 @@ async fn attempt(
             }
         }
     }
-    match conn.exchange_hello_after(&hello.bytes, &early).await {
+    match conn.exchange(&hello.bytes, &early, hello.flight_reader()).await {
         Ok(flight) => Attempt::Done(HelloOutcome::from_flight(flight)),
         Err(e) => outcome_of(&e),
     }

@@ -185,19 +185,20 @@ impl Connection {
     /// Sends `hello` (ready-to-send record bytes) and reads the server's answer until the
     /// core's [`FlightReader`] says the flight is over or the server closes the connection.
     pub async fn exchange_hello(&mut self, hello: &[u8]) -> Result<ServerFlight, NetError> {
-        self.exchange_hello_after(hello, &[]).await
+        self.exchange(hello, &[], FlightReader::new()).await
     }
 
-    /// As [`exchange_hello`](Self::exchange_hello), with `early` bytes the server sent
+    /// Sends `hello` and feeds the answer to `reader` (a [`FlightReader`] configured for
+    /// this hello, e.g. to decrypt a TLS 1.3 flight), with `early` bytes the server sent
     /// before the hello went out (read past a STARTTLS reply) fed to the reader first.
-    pub async fn exchange_hello_after(
+    pub async fn exchange(
         &mut self,
         hello: &[u8],
         early: &[u8],
+        mut reader: FlightReader,
     ) -> Result<ServerFlight, NetError> {
         let deadline = Instant::now() + self.timeouts.exchange;
         self.send(hello).await?;
-        let mut reader = FlightReader::new();
         if !early.is_empty()
             && reader.push(early).map_err(|source| NetError::Protocol { peer: self.peer, source })?
                 == FlightStatus::Done
@@ -215,6 +216,9 @@ impl Connection {
                 {
                     0
                 }
+                // A TLS 1.3 server that stalls inside its encrypted flight has still
+                // answered the hello: keep the ServerHello, with the stall recorded.
+                Err(NetError::Idle { .. } | NetError::Deadline { .. }) if reader.has_server_hello() => 0,
                 Err(e) => return Err(e),
             };
             let status = if n == 0 {

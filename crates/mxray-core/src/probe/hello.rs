@@ -123,15 +123,18 @@ pub(crate) fn build(
         let groups = spec.groups.clone().unwrap_or_else(tls13_groups);
         let mut r = rng;
         let mut shares = Vec::new();
+        let mut private = None;
         if groups.contains(&NamedGroup::X25519) {
-            shares.push(key_share::generate(NamedGroup::X25519, &mut r).ok()?.0);
+            let (share, secret) = key_share::generate(NamedGroup::X25519, &mut r).ok()?;
+            shares.push(share);
+            private = Some(secret);
         }
-        return finish13(b, spec, server_name, groups, shares, tag, r);
+        return finish13(b, spec, server_name, groups, (shares, private), tag, r);
     }
     let mut rng = rng;
     let hello = b.build(&mut rng).ok()?;
     let bytes = hello.to_records(MAX_PLAINTEXT_LEN).ok()?;
-    Some(PlannedHello { tag, version, hello: Some(hello), bytes })
+    Some(PlannedHello { tag, version, hello: Some(hello), bytes, key_share: None })
 }
 
 fn finish13(
@@ -139,7 +142,7 @@ fn finish13(
     spec: &HelloSpec,
     server_name: Option<&str>,
     groups: Vec<NamedGroup>,
-    shares: Vec<key_share::KeyShareEntry>,
+    (shares, key_share): (Vec<key_share::KeyShareEntry>, Option<key_share::KeySharePrivate>),
     tag: HelloTag,
     mut rng: ProbeRng<'_>,
 ) -> Option<PlannedHello> {
@@ -154,7 +157,7 @@ fn finish13(
         .padding(true);
     let hello = b.build(&mut rng).ok()?;
     let bytes = hello.to_records(MAX_PLAINTEXT_LEN).ok()?;
-    Some(PlannedHello { tag, version: spec.version, hello: Some(hello), bytes })
+    Some(PlannedHello { tag, version: spec.version, hello: Some(hello), bytes, key_share })
 }
 
 /// An SSL 2.0 CLIENT-HELLO offering every SSL 2.0 cipher kind of the registry.
@@ -168,7 +171,7 @@ pub(crate) fn build_sslv2(tag: HelloTag, rng: ProbeRng<'_>) -> Option<PlannedHel
         challenge,
     };
     let bytes = Sslv2Record::new(hello.to_bytes().ok()?).to_bytes().ok()?;
-    Some(PlannedHello { tag, version: ProtocolVersion::SSLV2, hello: None, bytes })
+    Some(PlannedHello { tag, version: ProtocolVersion::SSLV2, hello: None, bytes, key_share: None })
 }
 
 /// Every SSL 2.0 cipher kind of the registry.

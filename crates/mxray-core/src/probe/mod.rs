@@ -45,8 +45,9 @@ use crate::wire::alert::Alert;
 use crate::wire::certificate::{Certificate, Certificate13};
 use crate::wire::client_hello::ClientHello;
 use crate::wire::codec::{Codec, DecodeError};
-use crate::wire::flight::{FlightEnd, ServerFlight};
+use crate::wire::flight::{FlightEnd, FlightReader, ServerFlight};
 use crate::wire::handshake::HandshakeType;
+use crate::wire::key_share::KeySharePrivate;
 use crate::wire::server_hello::{ServerHello, ServerKeyShare};
 use crate::wire::server_key_exchange::{KeyExchange, ServerKeyExchange};
 use crate::wire::sslv2::Sslv2Message;
@@ -83,6 +84,20 @@ pub struct PlannedHello {
     pub hello: Option<ClientHello>,
     /// The bytes to write, record framing included.
     pub bytes: Vec<u8>,
+    /// The private half of the hello's X25519 key share (TLS 1.3 hellos), to read the
+    /// server's encrypted flight: certificate chain and CertificateVerify scheme.
+    pub key_share: Option<KeySharePrivate>,
+}
+
+impl PlannedHello {
+    /// A flight reader for the answer to this hello: one that also decrypts a TLS 1.3
+    /// flight when the hello carried a key share.
+    pub fn flight_reader(&self) -> FlightReader {
+        match (&self.hello, &self.key_share) {
+            (Some(hello), Some(private)) => FlightReader::new().decrypt_tls13(hello.clone(), private.clone()),
+            _ => FlightReader::new(),
+        }
+    }
 }
 
 /// A sans-IO planner of ClientHellos.

@@ -8,16 +8,26 @@
 //! handshake (ChangeCipherSpec or application data, as in an abbreviated handshake).
 //! Warning alerts before that (`unrecognized_name`, for one) are kept and reading goes on.
 //!
+//! Given the ClientHello and the private half of its key share
+//! ([`FlightReader::decrypt_tls13`]), the reader goes on past a TLS 1.3 ServerHello: it
+//! runs the TLS 1.3 key schedule ([`crate::wire::tls13`]) and reads the encrypted flight up
+//! to the server's Finished, adding the decrypted EncryptedExtensions, Certificate,
+//! CertificateVerify and Finished to the flight's messages. A flight that cannot be
+//! decrypted still ends as a TLS 1.3 ServerHello, with the reason in [`Tls13Details`].
+//!
 //! The reader holds at most [`MAX_FLIGHT_LEN`] bytes of handshake messages, so a server
 //! that streams handshake messages forever is stopped with an error, not with memory.
 
-use crate::registry::{AlertDescription, ProtocolVersion};
+use crate::registry::{AlertDescription, ProtocolVersion, SignatureScheme};
 use crate::wire::alert::{Alert, AlertLevel};
+use crate::wire::client_hello::ClientHello;
 use crate::wire::codec::{Codec, DecodeError, DecodeErrorKind};
 use crate::wire::handshake::{HandshakeMessage, HandshakeReader, HandshakeType};
+use crate::wire::key_share::KeySharePrivate;
 use crate::wire::record::{ContentType, Frame, RecordReader};
 use crate::wire::server_hello::ServerHello;
 use crate::wire::sslv2::Sslv2Message;
+use crate::wire::tls13::{EncryptedFlight, FlightProgress, Tls13Error};
 
 /// The most handshake bytes one server flight may carry (a long certificate chain with
 /// OCSP staple fits many times over).
@@ -61,6 +71,20 @@ pub struct ServerFlight {
     pub end: FlightEnd,
     /// Bytes read from the server, record headers included.
     pub bytes: usize,
+    /// What the decryption of a TLS 1.3 flight gave, when it was asked for and a TLS 1.3
+    /// ServerHello came.
+    pub tls13: Option<Tls13Details>,
+}
+
+/// The outcome of reading a TLS 1.3 server's encrypted flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tls13Details {
+    /// The signature scheme of the server's CertificateVerify.
+    pub certificate_verify_scheme: Option<SignatureScheme>,
+    /// The server's Finished arrived and its MAC matched the transcript.
+    pub finished_verified: bool,
+    /// Why the flight could not be read to the end, if it could not.
+    pub error: Option<Tls13Error>,
 }
 
 impl ServerFlight {
@@ -97,6 +121,11 @@ pub struct FlightReader {
     end: Option<FlightEnd>,
     handshake_bytes: usize,
     bytes: usize,
+    /// The hello and key share to decrypt a TLS 1.3 flight with, until a ServerHello.
+    tls13_keys: Option<(ClientHello, KeySharePrivate)>,
+    /// The encrypted flight being read after a TLS 1.3 ServerHello.
+    encrypted: Option<EncryptedFlight>,
+    tls13: Option<Tls13Details>,
 }
 
 impl Default for FlightReader {
@@ -119,7 +148,22 @@ impl FlightReader {
             end: None,
             handshake_bytes: 0,
             bytes: 0,
+            tls13_keys: None,
+            encrypted: None,
+            tls13: None,
         }
+    }
+
+    /// Reads past a TLS 1.3 ServerHello: decrypts the server's flight with the key share
+    /// `private` that `client_hello` carried.
+    pub fn decrypt_tls13(mut self, client_hello: ClientHello, private: KeySharePrivate) -> Self {
+        self.tls13_keys = Some((client_hello, private));
+        self
+    }
+
+    /// True once a ServerHello has been read (the flight may go on).
+    pub fn has_server_hello(&self) -> bool {
+        self.server_hello.is_some()
     }
 
     /// True once the flight has ended.
@@ -152,6 +196,14 @@ impl FlightReader {
                 return Ok(());
             }
         };
+        if let Some(encrypted) = &mut self.encrypted {
+            match encrypted.push_record(&record) {
+                Ok(FlightProgress::NeedMore) => {}
+                Ok(FlightProgress::Complete) => self.end_encrypted(None),
+                Err(e) => self.end_encrypted(Some(e)),
+            }
+            return Ok(());
+        }
         match record.content_type {
             ContentType::HANDSHAKE => {
                 self.handshake_bytes += record.fragment.len();
@@ -195,7 +247,22 @@ impl FlightReader {
                 if hello.is_hello_retry_request() {
                     self.end = Some(FlightEnd::HelloRetryRequest);
                 } else if hello.selected_version() == Ok(ProtocolVersion::TLSV1_3) {
-                    self.end = Some(FlightEnd::Tls13ServerHello);
+                    match self.tls13_keys.take() {
+                        None => self.end = Some(FlightEnd::Tls13ServerHello),
+                        Some((client_hello, private)) => {
+                            match EncryptedFlight::after_server_hello(&client_hello, &private, &hello) {
+                                Ok(flight) => self.encrypted = Some(flight),
+                                Err(e) => {
+                                    self.tls13 = Some(Tls13Details {
+                                        certificate_verify_scheme: None,
+                                        finished_verified: false,
+                                        error: Some(e),
+                                    });
+                                    self.end = Some(FlightEnd::Tls13ServerHello);
+                                }
+                            }
+                        }
+                    }
                 }
                 self.server_hello = Some(hello);
             }
@@ -206,10 +273,30 @@ impl FlightReader {
         Ok(())
     }
 
+    /// Ends a TLS 1.3 flight: keeps the decrypted messages and what the decryption gave.
+    fn end_encrypted(&mut self, error: Option<Tls13Error>) {
+        if let Some(encrypted) = self.encrypted.take() {
+            self.messages.extend(encrypted.messages().iter().cloned());
+            self.tls13 = Some(Tls13Details {
+                certificate_verify_scheme: encrypted.certificate_verify_scheme(),
+                finished_verified: error.is_none() && encrypted.is_complete(),
+                error,
+            });
+        }
+        self.end = Some(FlightEnd::Tls13ServerHello);
+    }
+
     /// The flight read so far. Call when [`push`](Self::push) returned `Done` or when the
     /// connection closed (the flight then ends as [`FlightEnd::Closed`]). A connection that
     /// closed in the middle of a record or handshake message is an error.
-    pub fn finish(self) -> Result<ServerFlight, DecodeError> {
+    pub fn finish(mut self) -> Result<ServerFlight, DecodeError> {
+        if self.end.is_none()
+            && let Some(encrypted) = &self.encrypted
+        {
+            // The ServerHello was read; the encrypted part ended early.
+            let error = encrypted.finish().err();
+            self.end_encrypted(error);
+        }
         if self.end.is_none() {
             if self.records.buffered() > 0 {
                 return Err(DecodeError {
@@ -232,6 +319,7 @@ impl FlightReader {
             sslv2: self.sslv2,
             end: self.end.unwrap_or(FlightEnd::Closed),
             bytes: self.bytes,
+            tls13: self.tls13,
         })
     }
 }

@@ -80,6 +80,7 @@ pub enum KeyShareError {
 }
 
 /// The private half of a key share, kept for the TLS 1.3 key schedule.
+#[derive(Clone)]
 pub enum KeySharePrivate {
     /// An X25519 secret scalar.
     X25519(x25519_dalek::StaticSecret),
