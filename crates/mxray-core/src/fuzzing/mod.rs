@@ -4,6 +4,34 @@
 
 mod client;
 mod server;
+mod starttls;
+mod tls13;
 
 pub use client::*;
 pub use server::*;
+pub use starttls::*;
+pub use tls13::*;
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_tls13_flight_reader_survives_any_sealed_content(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            super::tls13_flight(&data);
+        }
+
+        #[test]
+        fn the_starttls_machines_survive_any_server(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            super::starttls(&data);
+        }
+    }
+
+    #[test]
+    fn a_real_dialogue_goes_through_the_starttls_hook() {
+        let mut data = vec![0, 7];
+        data.extend_from_slice(b"220 mx ESMTP\r\n250-mx\r\n250 STARTTLS\r\n220 go ahead\r\n");
+        super::starttls(&data);
+    }
+}
