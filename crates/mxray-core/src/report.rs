@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use crate::probe::{FeatureFindings, GroupFindings, TlsFindings};
 use crate::registry::{
-    Authentication, BulkCipher, CipherCode, CipherMode, KeyExchange, Mac, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    Authentication, BulkCipher, CipherCode, CipherMode, KeyExchange, Mac, ProtocolVersion,
 };
 use crate::starttls::Dialogue;
 use crate::target::{Service, Target};
@@ -108,6 +107,11 @@ pub fn strength(code: CipherCode) -> Strength {
     Strength::Secure
 }
 
+/// Registry names (hex for unknown values), in order.
+fn names<T: std::fmt::Display>(values: &[T]) -> Vec<String> {
+    values.iter().map(ToString::to_string).collect()
+}
+
 /// `"TLSv1.2"`-style names, as sslscan and testssl.sh print them.
 fn version_name(version: ProtocolVersion) -> String {
     version.name().map_or_else(|| format!("0x{:04X}", version.0), str::to_owned)
@@ -152,12 +156,13 @@ pub struct VersionReport {
 /// Key-exchange groups.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GroupsReport {
-    /// TLS 1.2 ECDHE/FFDHE groups, in the server's order of choice.
-    pub tls12: Vec<NamedGroup>,
+    /// TLS 1.2 ECDHE/FFDHE groups, in the server's order of choice (`"x25519"`; unknown
+    /// groups as `"0x1234"`).
+    pub tls12: Vec<String>,
     /// TLS 1.3 groups, in the server's order of choice.
-    pub tls13: Vec<NamedGroup>,
+    pub tls13: Vec<String>,
     /// The server's first choice.
-    pub preferred: Option<NamedGroup>,
+    pub preferred: Option<String>,
     /// DH modulus sizes seen in DHE key exchanges.
     pub dhe_bits: Vec<usize>,
     /// False when resets or timeouts cut the group scan short.
@@ -196,8 +201,9 @@ pub struct EndpointReport {
     pub ciphers: Vec<CipherReport>,
     /// Key-exchange groups.
     pub groups: GroupsReport,
-    /// TLS 1.2 signature schemes, in the server's order of choice.
-    pub signature_schemes: Vec<SignatureScheme>,
+    /// TLS 1.2 signature schemes, in the server's order of choice
+    /// (`"rsa_pss_rsae_sha256"`; unknown ones as `"0x1234"`).
+    pub signature_schemes: Vec<String>,
     /// Session features (`null` where no answer could tell).
     pub features: FeatureFindings,
     /// TCP connections the scan opened.
@@ -259,8 +265,14 @@ impl EndpointReport {
                 })
                 .collect(),
             ciphers,
-            groups: GroupsReport { tls12, tls13, preferred, dhe_bits: findings.dhe_bits.clone(), complete },
-            signature_schemes: findings.sig_algs.clone(),
+            groups: GroupsReport {
+                tls12: names(&tls12),
+                tls13: names(&tls13),
+                preferred: preferred.map(|g| g.to_string()),
+                dhe_bits: findings.dhe_bits.clone(),
+                complete,
+            },
+            signature_schemes: names(&findings.sig_algs),
             features: findings.features,
             connections: cost.connections,
             cost,
@@ -309,15 +321,19 @@ pub fn scan_findings(report: &EndpointReport) -> Vec<Finding> {
     if report.supports("TLSv1.2") && !report.supports("TLSv1.3") {
         add("tls.no_tls13", Severity::Low, "TLS 1.3 is not supported: enable it".into());
     }
-    let count = |s: Strength| report.ciphers.iter().filter(|c| c.strength == s).count();
+    let count = |s: Strength| {
+        let codes: std::collections::BTreeSet<_> =
+            report.ciphers.iter().filter(|c| c.strength == s).map(|c| c.code).collect();
+        codes.len()
+    };
     let names = |s: Strength| {
-        let mut names: Vec<String> = report
+        let mut seen = std::collections::BTreeSet::new();
+        let names: Vec<String> = report
             .ciphers
             .iter()
-            .filter(|c| c.strength == s)
+            .filter(|c| c.strength == s && seen.insert(c.code))
             .map(|c| c.openssl.or(c.name).map_or_else(|| c.code.to_string(), str::to_owned))
             .collect();
-        names.dedup();
         names.join(", ")
     };
     if count(Strength::Insecure) > 0 {

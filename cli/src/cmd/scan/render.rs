@@ -120,10 +120,8 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
     }
     let g = &e.groups;
     if !g.tls13.is_empty() || !g.tls12.is_empty() {
-        let list = |groups: &[mxray_core::registry::NamedGroup]| {
-            groups.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-        };
-        let preferred = g.preferred.map(|p| format!(" (preferred {p})")).unwrap_or_default();
+        let list = |groups: &[String]| groups.join(", ");
+        let preferred = g.preferred.as_ref().map(|p| format!(" (preferred {p})")).unwrap_or_default();
         writeln!(out, "  Groups      TLS 1.3: {}; TLS 1.2: {}{preferred}", list(&g.tls13), list(&g.tls12))?;
     }
     if !g.dhe_bits.is_empty() {
@@ -131,8 +129,7 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         writeln!(out, "  DHE         {}", bits.join(", "))?;
     }
     if !e.signature_schemes.is_empty() {
-        let schemes: Vec<String> = e.signature_schemes.iter().map(ToString::to_string).collect();
-        writeln!(out, "  Signatures  {}", schemes.join(", "))?;
+        writeln!(out, "  Signatures  {}", e.signature_schemes.join(", "))?;
     }
     writeln!(out, "  Features    {}", features(&e.features))?;
     if !e.findings.is_empty() {
