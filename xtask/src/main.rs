@@ -2,21 +2,24 @@
 //!
 //! Run `cargo xtask help` for the list.
 
+mod bench;
 mod ci;
 mod codegen;
+mod demo;
 mod fuzz;
 mod run;
 mod tidy;
 mod tools;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
 const HELP: &str = "\
 cargo xtask TASK
 
-  demo                 the main job on this machine: build mxray and show what it does
+  demo                 the main job on this machine: start real Postfix and Dovecot on 127.0.0.1
+                       and scan them with mxray
   ci                   every check CI runs (fmt, clippy, tests, wasm build and tests, fuzz smoke),
                        installing missing tools first; prints the time of each step
   setup                install what the tests need (wasm32 target, wasm-bindgen-cli, cargo-fuzz,
@@ -25,20 +28,15 @@ cargo xtask TASK
   tidy                 check the architecture invariants (module docs, the core's dependency fence)
   fuzz [--seconds N] [TARGET...]
                        run the fuzz targets, N seconds each (default 60)
+  bench scan [--no-netns] [--testssl-timeout SECONDS] [--endpoints A,B]
+                       mxray vs sslscan vs testssl.sh on the testbed: connections (tcpdump on lo),
+                       wall time, suites found; also in a netns with 25 ms RTT (netem)
 ";
 
 /// The workspace root (the parent of this crate's directory).
 pub(crate) fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
-}
-
-/// `cargo xtask demo`: until the scanner exists, the main job is the registry table.
-fn demo(root: &Path) -> Result<()> {
-    run::Cmd::new("cargo")
-        .current_dir(root)
-        .args(["run", "--quiet", "--locked", "-p", "mxray", "--", "ciphers"])
-        .run()
 }
 
 fn fuzz_args(args: &[String]) -> Result<(u64, Vec<String>)> {
@@ -63,7 +61,7 @@ fn main() -> Result<()> {
     let root = root();
     let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
-        Some("demo") => demo(&root),
+        Some("demo") => demo::run(&root),
         Some("ci") => ci::run(&root),
         Some("setup") => {
             tools::ensure_debian_packages(tools::TEST_PACKAGES)?;
@@ -74,6 +72,7 @@ fn main() -> Result<()> {
         }
         Some("codegen") => codegen::run(&root, rest.iter().any(|a| a == "--check")),
         Some("tidy") => tidy::run(&root),
+        Some("bench") => bench::run(&root, rest),
         Some("fuzz") => {
             let (seconds, targets) = fuzz_args(rest)?;
             fuzz::run(&root, seconds, &targets)

@@ -120,9 +120,15 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
     }
     let g = &e.groups;
     if !g.tls13.is_empty() || !g.tls12.is_empty() {
-        let list = |groups: &[String]| groups.join(", ");
+        let mut parts = Vec::new();
+        if !g.tls13.is_empty() {
+            parts.push(format!("TLS 1.3: {}", g.tls13.join(", ")));
+        }
+        if !g.tls12.is_empty() {
+            parts.push(format!("TLS 1.2: {}", g.tls12.join(", ")));
+        }
         let preferred = g.preferred.as_ref().map(|p| format!(" (preferred {p})")).unwrap_or_default();
-        writeln!(out, "  Groups      TLS 1.3: {}; TLS 1.2: {}{preferred}", list(&g.tls13), list(&g.tls12))?;
+        writeln!(out, "  Groups      {}{preferred}", parts.join("; "))?;
     }
     if !g.dhe_bits.is_empty() {
         let bits: Vec<String> = g.dhe_bits.iter().map(|b| format!("{b} bits")).collect();

@@ -10,7 +10,10 @@
 //!
 //! TLS_FALLBACK_SCSV (RFC 7507) needs one hello: the second-highest supported version with
 //! one of its accepted suites and the SCSV. An `inappropriate_fallback` alert means the
-//! server protects against downgrades; a ServerHello means it does not.
+//! server protects against downgrades; a ServerHello means it does not. A server that
+//! closes the connection instead of sending the alert (Dovecot does; `openssl s_client
+//! -fallback_scsv` sees "unexpected eof") also refuses the downgrade: the same hello
+//! without the SCSV was answered during the enumeration, so the SCSV is what it refused.
 
 use serde::Serialize;
 
@@ -105,7 +108,7 @@ impl FallbackProbe {
                     _ => None,
                 };
             }
-            HelloOutcome::Closed => {}
+            HelloOutcome::Closed => self.result = Some(true),
             _ if !self.retried => {
                 self.retried = true;
                 return;
@@ -113,5 +116,34 @@ impl FallbackProbe {
             _ => {}
         }
         self.done = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe_with(outcome: &HelloOutcome) -> FallbackProbe {
+        let mut probe = FallbackProbe::new(ProtocolVersion::TLSV1_2, vec![CipherSuite::TLS_AES_128_GCM_SHA256]);
+        assert!(probe.wants_hello());
+        probe.on_outcome(outcome);
+        probe
+    }
+
+    #[test]
+    fn a_close_instead_of_the_alert_is_a_refused_downgrade() {
+        let probe = probe_with(&HelloOutcome::Closed);
+        assert!(probe.done);
+        assert_eq!(probe.result, Some(true));
+    }
+
+    #[test]
+    fn a_timeout_is_retried_once_then_unknown() {
+        let mut probe = probe_with(&HelloOutcome::Timeout);
+        assert!(!probe.done, "retried");
+        assert!(probe.wants_hello());
+        probe.on_outcome(&HelloOutcome::Timeout);
+        assert!(probe.done);
+        assert_eq!(probe.result, None);
     }
 }
