@@ -218,6 +218,16 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("postfix", "the test harness runs a real Postfix (SMTP STARTTLS, submission, smtps) on loopback"),
     ("dovecot-imapd", "the test harness runs a real Dovecot IMAP/IMAPS server on loopback"),
     ("dovecot-pop3d", "the test harness runs a real Dovecot POP3/POP3S server on loopback"),
+    ("sslscan", "the scan tests cross-check mxray's findings against sslscan's"),
+    ("testssl.sh", "the scan benchmark compares mxray with testssl.sh"),
+];
+
+/// The Debian packages `cargo xtask demo` needs: the servers it scans.
+pub(crate) const SERVER_PACKAGES: &[(&str, &str)] = &[
+    ("openssl", "the demo's servers get certificates from a test CA made with openssl"),
+    ("postfix", "the demo scans a real Postfix on loopback"),
+    ("dovecot-imapd", "the demo scans a real Dovecot IMAP server on loopback"),
+    ("dovecot-pop3d", "the demo scans a real Dovecot POP3 server on loopback"),
 ];
 
 #[cfg(test)]
