@@ -414,3 +414,95 @@ fn push_handshake(out: &mut Vec<u8>, version: ProtocolVersion, typ: HandshakeTyp
         );
     }
 }
+
+/// Ready-made server profiles for tests of the planners, the driver and the CLI.
+pub mod profiles {
+    use super::{SimFeatures, SimQuirks, SimServer};
+    use crate::registry::{CipherSuite as S, NamedGroup as G, ProtocolVersion as V, SignatureScheme as Sig};
+
+    /// The common defaults: RSA-signed, three signature schemes, 2048-bit DHE, no features.
+    pub fn base() -> SimServer {
+        SimServer {
+            versions: vec![],
+            suites: vec![],
+            sslv2_kinds: vec![],
+            honour_client_order: false,
+            groups: vec![G::X25519, G::SECP256R1, G::SECP384R1],
+            sig_algs: vec![Sig::RSA_PSS_RSAE_SHA256, Sig::RSA_PKCS1_SHA256, Sig::RSA_PKCS1_SHA1],
+            dhe_bits: 2048,
+            features: SimFeatures::default(),
+            quirks: SimQuirks::default(),
+        }
+    }
+
+    /// A strong OpenSSL-like server: TLS 1.2 and 1.3, nine AEAD suites with forward
+    /// secrecy, X25519MLKEM768 first.
+    pub fn strong() -> SimServer {
+        SimServer {
+            versions: vec![V::TLSV1_2, V::TLSV1_3],
+            suites: vec![
+                S::TLS_AES_256_GCM_SHA384,
+                S::TLS_CHACHA20_POLY1305_SHA256,
+                S::TLS_AES_128_GCM_SHA256,
+                S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+                S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                S::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+                S::TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+                S::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+            ],
+            groups: vec![G::X25519MLKEM768, G::X25519, G::SECP256R1, G::SECP384R1, G::FFDHE2048],
+            features: SimFeatures {
+                secure_renegotiation: true,
+                extended_master_secret: true,
+                session_tickets: true,
+                ocsp_stapling: true,
+                fallback_scsv: true,
+                ..SimFeatures::default()
+            },
+            ..base()
+        }
+    }
+
+    /// A weak server: TLS 1.0-1.2, CBC, RSA key exchange, 3DES, 1024-bit DHE, compression.
+    pub fn weak() -> SimServer {
+        SimServer {
+            versions: vec![V::TLSV1_0, V::TLSV1_1, V::TLSV1_2],
+            suites: vec![
+                S::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+                S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+                S::TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
+                S::TLS_RSA_WITH_AES_256_CBC_SHA,
+                S::TLS_RSA_WITH_AES_128_CBC_SHA,
+                S::TLS_RSA_WITH_3DES_EDE_CBC_SHA,
+                S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            ],
+            dhe_bits: 1024,
+            groups: vec![G::SECP256R1, G::SECP384R1],
+            features: SimFeatures {
+                secure_renegotiation: true,
+                encrypt_then_mac: true,
+                heartbeat: true,
+                compression: true,
+                fallback_scsv: false,
+                ..SimFeatures::default()
+            },
+            ..base()
+        }
+    }
+
+    /// An SSL 3.0-only server with RC4, export and DES suites.
+    pub fn sslv3() -> SimServer {
+        SimServer {
+            versions: vec![V::SSLV3],
+            suites: vec![
+                S::TLS_RSA_WITH_RC4_128_SHA,
+                S::TLS_RSA_WITH_RC4_128_MD5,
+                S::TLS_RSA_EXPORT_WITH_RC4_40_MD5,
+                S::TLS_RSA_EXPORT_WITH_DES40_CBC_SHA,
+                S::TLS_RSA_WITH_DES_CBC_SHA,
+            ],
+            ..base()
+        }
+    }
+}

@@ -4,10 +4,9 @@
 use rand_core::{CryptoRng, RngCore};
 
 use super::*;
-use crate::registry::{
-    CipherCode, CipherSuite as S, NamedGroup as G, ProtocolVersion as V, SignatureScheme as Sig,
-};
-use crate::sim::{SimEnd, SimFeatures, SimQuirks, SimServer};
+use crate::registry::{CipherCode, CipherSuite as S, NamedGroup as G, ProtocolVersion as V};
+use crate::sim::profiles::{base, sslv3, strong, weak};
+use crate::sim::{SimEnd, SimQuirks, SimServer};
 use crate::wire::flight::{FlightReader, FlightStatus};
 
 #[derive(Debug)]
@@ -63,87 +62,6 @@ fn drive(planner: &mut ScanPlanner, sim: &SimServer) -> TlsFindings {
     }
     assert!(planner.is_done(), "planner not done");
     planner.findings()
-}
-
-fn base() -> SimServer {
-    SimServer {
-        versions: vec![],
-        suites: vec![],
-        sslv2_kinds: vec![],
-        honour_client_order: false,
-        groups: vec![G::X25519, G::SECP256R1, G::SECP384R1],
-        sig_algs: vec![Sig::RSA_PSS_RSAE_SHA256, Sig::RSA_PKCS1_SHA256, Sig::RSA_PKCS1_SHA1],
-        dhe_bits: 2048,
-        features: SimFeatures::default(),
-        quirks: SimQuirks::default(),
-    }
-}
-
-fn strong() -> SimServer {
-    SimServer {
-        versions: vec![V::TLSV1_2, V::TLSV1_3],
-        suites: vec![
-            S::TLS_AES_256_GCM_SHA384,
-            S::TLS_CHACHA20_POLY1305_SHA256,
-            S::TLS_AES_128_GCM_SHA256,
-            S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            S::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
-            S::TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-            S::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
-        ],
-        groups: vec![G::X25519MLKEM768, G::X25519, G::SECP256R1, G::SECP384R1, G::FFDHE2048],
-        features: SimFeatures {
-            secure_renegotiation: true,
-            extended_master_secret: true,
-            session_tickets: true,
-            ocsp_stapling: true,
-            fallback_scsv: true,
-            ..SimFeatures::default()
-        },
-        ..base()
-    }
-}
-
-fn weak() -> SimServer {
-    SimServer {
-        versions: vec![V::TLSV1_0, V::TLSV1_1, V::TLSV1_2],
-        suites: vec![
-            S::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-            S::TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
-            S::TLS_RSA_WITH_AES_256_CBC_SHA,
-            S::TLS_RSA_WITH_AES_128_CBC_SHA,
-            S::TLS_RSA_WITH_3DES_EDE_CBC_SHA,
-            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        ],
-        dhe_bits: 1024,
-        groups: vec![G::SECP256R1, G::SECP384R1],
-        features: SimFeatures {
-            secure_renegotiation: true,
-            encrypt_then_mac: true,
-            heartbeat: true,
-            compression: true,
-            fallback_scsv: false,
-            ..SimFeatures::default()
-        },
-        ..base()
-    }
-}
-
-fn sslv3() -> SimServer {
-    SimServer {
-        versions: vec![V::SSLV3],
-        suites: vec![
-            S::TLS_RSA_WITH_RC4_128_SHA,
-            S::TLS_RSA_WITH_RC4_128_MD5,
-            S::TLS_RSA_EXPORT_WITH_RC4_40_MD5,
-            S::TLS_RSA_EXPORT_WITH_DES40_CBC_SHA,
-            S::TLS_RSA_WITH_DES_CBC_SHA,
-        ],
-        ..base()
-    }
 }
 
 fn sslv2_only() -> SimServer {
