@@ -3,4 +3,5 @@
 //! starts on 127.0.0.1 and stops by PID.
 
 mod harness_tests;
+mod scan_real;
 mod wire_openssl;
