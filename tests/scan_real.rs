@@ -1153,12 +1153,19 @@ fn groups_agree_with_s_client_groups_probes() {
                 ));
             }
             // The first group is what a plain s_client negotiates. Not checked in TLS 1.2 on a
-            // server that follows the client's order: see
-            // `fixme_a_client_order_server_has_no_preferred_tls12_group`.
+            // server that follows the client's order (there is no server preference): see
+            // `a_client_order_server_has_no_preferred_tls12_group`.
             let default = o.probe(if tls13 { &Key::DefaultGroup13 } else { &Key::DefaultGroup12 });
             let negotiated = default.temp_key.as_deref().and_then(|k| temp_key_group(k, tls13));
             let first = mxray_list.first().map(|g| g.0);
             let client_order = !tls13 && o.tls12_curve_order() == Some(false);
+            if !tls13 && mxray_list.len() > 1 && g.tls12_server_order != o.tls12_curve_order() {
+                failures.push(format!(
+                    "{e}: TLS 1.2 group order: mxray says server order {:?}, s_client pairs say {:?}",
+                    g.tls12_server_order,
+                    o.tls12_curve_order()
+                ));
+            }
             if first != negotiated && !client_order {
                 failures.push(format!(
                     "{e}: {label}: mxray's first group {:?}, plain s_client negotiated {:?} ({:?})",
@@ -1168,7 +1175,13 @@ fn groups_agree_with_s_client_groups_probes() {
                 ));
             }
         }
-        let preferred = g.tls13.first().or(g.tls12.first()).copied();
+        // The first group found is the preference, unless the server takes the client's.
+        let (list, order) = if g.tls13.is_empty() {
+            (&g.tls12, g.tls12_server_order)
+        } else {
+            (&g.tls13, g.tls13_server_order)
+        };
+        let preferred = list.first().copied().filter(|_| order != Some(false));
         if g.preferred != preferred {
             failures.push(format!("{e}: preferred {:?}, first found {preferred:?}", g.preferred));
         }
@@ -1424,22 +1437,19 @@ fn client_order_and_server_order_s_servers_are_told_apart() {
     assert_eq!(found, BTreeSet::from([ecdhe, rsa]));
 }
 
-/// FIXME(mxray-core, probe/groups): on a server that takes the client's curve order in
-/// TLS 1.2 (`openssl s_server` without `-serverpref`), mxray reports the first curve of its
-/// own hello that the server supports (secp256r1: the registry order puts it before x25519)
-/// as the server's first choice and as `groups.preferred`, while a plain `s_client`
-/// (x25519 first) negotiates x25519 there, and offering `secp256r1:x25519` and
-/// `x25519:secp256r1` gives the client's first each time (ground truth in
-/// `tls12_curve_order`). The order of `groups.tls12` is then mxray's own, not the server's:
-/// mxray should detect client order for groups as it does for suites, and then report no
-/// server preference (or the group a client offering X25519 first gets).
+/// On a server that takes the client's curve order in TLS 1.2 (`openssl s_server` without
+/// `-serverpref`), the first curve mxray finds is only the first of its own hello that the
+/// server supports; a plain `s_client` (x25519 first) negotiates x25519 there, and
+/// offering `secp256r1:x25519` and `x25519:secp256r1` gives the client's first each time
+/// (ground truth in `tls12_curve_order`). mxray must recognise the client order and report
+/// no server preference. (Found by this suite; fixed in `probe/groups.rs`.)
 #[test]
-#[ignore = "FIXME: mxray reports its own curve order as the preference of a client-order server"]
-fn fixme_a_client_order_server_has_no_preferred_tls12_group() {
+fn a_client_order_server_has_no_preferred_tls12_group() {
     let f = fixture();
     let o = f.endpoints.iter().find(|o| o.endpoint.name == "tls12-clientpref").expect("endpoint");
     assert_eq!(o.tls12_curve_order(), Some(false), "s_client: the server takes the client's curve");
     let g = &o.findings().groups;
+    assert_eq!(g.tls12_server_order, Some(false), "mxray: the server takes the client's curve");
     let plain = o.probe(&Key::DefaultGroup12).temp_key.as_deref().and_then(|k| temp_key_group(k, false));
     assert!(
         g.preferred.is_none() || g.preferred.map(|g| g.0) == plain,

@@ -161,10 +161,18 @@ pub struct GroupsReport {
     pub tls12: Vec<String>,
     /// TLS 1.3 groups, in the server's order of choice.
     pub tls13: Vec<String>,
-    /// The server's first choice.
+    /// Whether the server enforces its own TLS 1.2 group order (`false`: it takes the
+    /// client's first); `null` with fewer than two groups.
+    pub tls12_server_order: Option<bool>,
+    /// The same for TLS 1.3.
+    pub tls13_server_order: Option<bool>,
+    /// The server's first choice; `null` for a server that takes the client's first group.
     pub preferred: Option<String>,
     /// DH modulus sizes seen in DHE key exchanges.
     pub dhe_bits: Vec<usize>,
+    /// Well-known DH groups seen in DHE key exchanges (`"ffdhe2048"`, `"modp1024"`), or
+    /// `"custom"` for a prime that is none of them.
+    pub dhe_groups: Vec<String>,
     /// False when resets or timeouts cut the group scan short.
     pub complete: bool,
 }
@@ -247,7 +255,8 @@ impl EndpointReport {
                 })
             })
             .collect();
-        let GroupFindings { tls12, tls13, preferred, complete } = findings.groups.clone();
+        let GroupFindings { tls12, tls13, tls12_server_order, tls13_server_order, preferred, complete } =
+            findings.groups.clone();
         let mut report = Self {
             target: target.to_string(),
             service: target.service,
@@ -268,8 +277,11 @@ impl EndpointReport {
             groups: GroupsReport {
                 tls12: names(&tls12),
                 tls13: names(&tls13),
+                tls12_server_order,
+                tls13_server_order,
                 preferred: preferred.map(|g| g.to_string()),
                 dhe_bits: findings.dhe_bits.clone(),
+                dhe_groups: findings.dhe_groups.clone(),
                 complete,
             },
             signature_schemes: names(&findings.sig_algs),
@@ -388,6 +400,24 @@ pub fn scan_findings(report: &EndpointReport) -> Vec<Finding> {
                 format!("DHE uses a {bits}-bit group: use 2048 bits or more (RFC 7919 ffdhe2048)"),
             );
         }
+    }
+    let shared: Vec<String> = report
+        .groups
+        .dhe_groups
+        .iter()
+        .filter_map(|name| crate::registry::dh_groups::by_name(name))
+        .filter(|g| g.bits <= 1024)
+        .map(|g| format!("{} ({} {}-bit)", g.name, g.source, g.bits))
+        .collect();
+    if !shared.is_empty() {
+        add(
+            "tls.dhe_shared_1024",
+            Severity::High,
+            format!(
+                "DHE uses the well-known group {} (Logjam: a precomputation against a shared group of 1024 bits or fewer is feasible): use ffdhe2048 or more, or ECDHE only",
+                shared.join(", ")
+            ),
+        );
     }
     let features = &report.features;
     if features.secure_renegotiation == Some(false) {

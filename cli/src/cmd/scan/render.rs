@@ -127,12 +127,20 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         if !g.tls12.is_empty() {
             parts.push(format!("TLS 1.2: {}", g.tls12.join(", ")));
         }
-        let preferred = g.preferred.as_ref().map(|p| format!(" (preferred {p})")).unwrap_or_default();
+        let preferred = match (&g.preferred, g.tls12_server_order, g.tls13_server_order) {
+            (Some(p), _, _) => format!(" (preferred {p})"),
+            (None, Some(false), _) | (None, _, Some(false)) => {
+                " (the client's first choice is taken)".to_owned()
+            }
+            _ => String::new(),
+        };
         writeln!(out, "  Groups      {}{preferred}", parts.join("; "))?;
     }
     if !g.dhe_bits.is_empty() {
         let bits: Vec<String> = g.dhe_bits.iter().map(|b| format!("{b} bits")).collect();
-        writeln!(out, "  DHE         {}", bits.join(", "))?;
+        let groups =
+            if g.dhe_groups.is_empty() { String::new() } else { format!(" ({})", g.dhe_groups.join(", ")) };
+        writeln!(out, "  DHE         {}{groups}", bits.join(", "))?;
     }
     if !e.signature_schemes.is_empty() {
         writeln!(out, "  Signatures  {}", e.signature_schemes.join(", "))?;

@@ -124,7 +124,8 @@ mod tests {
     use super::*;
 
     fn probe_with(outcome: &HelloOutcome) -> FallbackProbe {
-        let mut probe = FallbackProbe::new(ProtocolVersion::TLSV1_2, vec![CipherSuite::TLS_AES_128_GCM_SHA256]);
+        let mut probe =
+            FallbackProbe::new(ProtocolVersion::TLSV1_2, vec![CipherSuite::TLS_AES_128_GCM_SHA256]);
         assert!(probe.wants_hello());
         probe.on_outcome(outcome);
         probe

@@ -37,6 +37,7 @@
 
 use rand_core::CryptoRngCore;
 
+use crate::registry::dh_groups;
 use crate::registry::{
     Authentication, BulkCipher, CipherSuite, CipherSuiteInfo, CompressionMethod, KeyExchange as SuiteKx,
     NamedGroup, ProtocolVersion, SignatureScheme,
@@ -259,6 +260,17 @@ impl Answer {
             Some(Ok(ske)) => ske.dh().map(|p| p.p_bits()),
             _ => None,
         }
+    }
+
+    /// The well-known group ([`crate::registry::dh_groups`]) of a DHE ServerKeyExchange's
+    /// prime (`"ffdhe2048"`); `None` for a custom prime or without DHE. A well-known prime
+    /// with another generator still counts: a precomputation serves every generator.
+    pub fn dhe_group(&self) -> Option<&'static str> {
+        let Some(Ok(ske)) = &self.server_key_exchange else { return None };
+        let params = ske.dh()?;
+        dh_groups::identify(&params.p, &params.g)
+            .or_else(|| dh_groups::identify_prime(&params.p))
+            .map(|g| g.name)
     }
 }
 

@@ -87,7 +87,13 @@ pub struct GroupFindings {
     pub tls12: Vec<NamedGroup>,
     /// TLS 1.3 groups, in the order the server chose them.
     pub tls13: Vec<NamedGroup>,
-    /// The server's first choice (TLS 1.3 if spoken, else TLS 1.2).
+    /// `Some(true)` if the server enforces its own TLS 1.2 group order, `Some(false)` if it
+    /// follows the client's; `None` with fewer than two groups.
+    pub tls12_server_order: Option<bool>,
+    /// The same for TLS 1.3.
+    pub tls13_server_order: Option<bool>,
+    /// The server's first choice (TLS 1.3 if spoken, else TLS 1.2); `None` for a server
+    /// that takes the client's first group.
     pub preferred: Option<NamedGroup>,
     /// False when a reset or timeout cut a group scan short.
     pub complete: bool,
@@ -104,6 +110,9 @@ pub struct TlsFindings {
     pub sig_algs: Vec<SignatureScheme>,
     /// The DH modulus sizes seen in DHE key exchanges.
     pub dhe_bits: Vec<usize>,
+    /// The well-known DH groups seen in DHE key exchanges (`"ffdhe2048"`, see
+    /// [`crate::registry::dh_groups`]), `"custom"` for a prime that is none of them; sorted.
+    pub dhe_groups: Vec<String>,
     /// Session features.
     pub features: FeatureFindings,
     /// ClientHellos sent (each is one connection).
@@ -155,6 +164,7 @@ pub struct ScanPlanner {
     first_group: BTreeMap<ProtocolVersion, NamedGroup>,
     first_sigalg: Option<SignatureScheme>,
     dhe_bits: Vec<usize>,
+    dhe_groups: Vec<String>,
     features: FeatureFindings,
     hellos_sent: u32,
 }
@@ -179,6 +189,7 @@ impl ScanPlanner {
             first_group: BTreeMap::new(),
             first_sigalg: None,
             dhe_bits: Vec::new(),
+            dhe_groups: Vec::new(),
             features: FeatureFindings::default(),
             hellos_sent: 0,
         }
@@ -280,6 +291,13 @@ impl ScanPlanner {
         {
             self.dhe_bits.push(bits);
             self.dhe_bits.sort_unstable();
+        }
+        if answer.dhe_bits().is_some() {
+            let group = answer.dhe_group().unwrap_or("custom");
+            if !self.dhe_groups.iter().any(|g| g == group) {
+                self.dhe_groups.push(group.to_owned());
+                self.dhe_groups.sort_unstable();
+            }
         }
         if !full_offer {
             return;
@@ -438,16 +456,34 @@ impl Planner for ScanPlanner {
         }
         let tls12 = self.groups12.as_ref().map(|g| g.picks.clone()).unwrap_or_default();
         let tls13 = self.groups13.as_ref().map(|g| g.picks.clone()).unwrap_or_default();
-        let preferred = tls13.first().or(tls12.first()).copied();
+        let order12 = self.groups12.as_ref().and_then(|g| g.server_order);
+        let order13 = self.groups13.as_ref().and_then(|g| g.server_order);
+        // A server that follows the client's group order has no preference of its own.
+        let first_if_preferred = |groups: &[NamedGroup], order: Option<bool>| {
+            groups.first().copied().filter(|_| order != Some(false))
+        };
+        let preferred = if tls13.is_empty() {
+            first_if_preferred(&tls12, order12)
+        } else {
+            first_if_preferred(&tls13, order13)
+        };
         let complete = self.groups12.as_ref().is_none_or(|g| g.complete)
             && self.groups13.as_ref().is_none_or(|g| g.complete);
         let mut features = self.features;
         features.fallback_scsv = self.fallback.as_ref().and_then(|f| f.result);
         TlsFindings {
             versions,
-            groups: GroupFindings { tls12, tls13, preferred, complete },
+            groups: GroupFindings {
+                tls12,
+                tls13,
+                tls12_server_order: order12,
+                tls13_server_order: order13,
+                preferred,
+                complete,
+            },
             sig_algs: self.sigalgs.as_ref().map(|s| s.picks.clone()).unwrap_or_default(),
             dhe_bits: self.dhe_bits.clone(),
+            dhe_groups: self.dhe_groups.clone(),
             features,
             hellos_sent: self.hellos_sent,
         }

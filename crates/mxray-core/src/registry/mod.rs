@@ -17,6 +17,7 @@
 use std::fmt;
 
 pub mod cipher_suite;
+pub mod dh_groups;
 pub mod generated;
 pub mod params;
 
@@ -25,6 +26,7 @@ pub use cipher_suite::{
     FilterError, KeyExchange, Keyword, Mac, Recommended, Source, Versions, cipher_suites, filter_ciphers,
     select_ciphers,
 };
+pub use dh_groups::{DhGroup, dh_groups};
 pub use params::{
     AlertDescriptionInfo, CompressionMethodInfo, ExtensionTypeInfo, GroupKind, NamedGroupInfo,
     SignatureSchemeInfo, Tls13Message, Tls13Messages, alert_descriptions, compression_methods,
