@@ -52,11 +52,17 @@ const SCANNER_TIMEOUT: Duration = Duration::from_secs(600);
 /// defaults (certificate, session tickets/resumption), forward secrecy (groups).
 const TESTSSL_CHECKS: &[&str] = &["-p", "-E", "-P", "-S", "-f"];
 
+/// testssl.sh's full run (`--testssl-full`): every default check, the vulnerability
+/// checks, implementation bugs and every suite per protocol, which is what a user who
+/// runs testssl.sh to audit a server waits for.
+const TESTSSL_FULL: &[&str] = &["--full"];
+
 /// Options of `bench scan`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Options {
     netns: bool,
     testssl_timeout: Duration,
+    testssl_full: bool,
     endpoints: Vec<String>,
 }
 
@@ -66,16 +72,20 @@ fn parse_options(args: &[String]) -> Result<Options> {
         Some("scan") => {}
         Some("proxy") => bail!("`bench proxy` is internal"),
         Some(other) => bail!("unknown bench {other:?}; the benches are: scan"),
-        None => bail!("usage: cargo xtask bench scan [--no-netns] [--testssl-timeout SECONDS]"),
+        None => {
+            bail!("usage: cargo xtask bench scan [--no-netns] [--testssl-full] [--testssl-timeout SECONDS]")
+        }
     }
     let mut options = Options {
         netns: true,
         testssl_timeout: Duration::from_secs(900),
+        testssl_full: false,
         endpoints: DEFAULT_ENDPOINTS.iter().map(|s| (*s).to_owned()).collect(),
     };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--no-netns" => options.netns = false,
+            "--testssl-full" => options.testssl_full = true,
             "--testssl-timeout" => {
                 let value = it.next().context("--testssl-timeout needs a number of seconds")?;
                 let secs: u64 =
@@ -111,8 +121,9 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         work: work.clone(),
         openssl_codes: openssl_codes().context("reading `openssl ciphers -V`")?,
         testssl_timeout: options.testssl_timeout,
+        testssl_checks: if options.testssl_full { TESTSSL_FULL } else { TESTSSL_CHECKS },
     };
-    print_versions(root);
+    print_versions(root, bench.testssl_checks);
 
     let loopback = Env { prefix: Vec::new(), label: "loopback".into(), proxy: false };
     println!("\n== (a) loopback, no added delay ==");
@@ -144,7 +155,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
 }
 
 /// Prints the exact versions and flags of the tools compared.
-fn print_versions(root: &Path) {
+fn print_versions(root: &Path, testssl_checks: &[&str]) {
     let strip = |s: String| strip_ansi(&s).split_whitespace().collect::<Vec<_>>().join(" ");
     let mxray =
         output_of(Command::new(root.join("target/release/mxray")).arg("--version")).unwrap_or_default();
@@ -163,7 +174,7 @@ fn print_versions(root: &Path) {
         "  testssl   testssl.sh {} (Debian) -- [-t PROTO] {} --nodns none --warnings off --color 0 --quiet \
          --csvfile FILE 127.0.0.1:PORT",
         strip(testssl),
-        TESTSSL_CHECKS.join(" ")
+        testssl_checks.join(" ")
     );
     println!("  counting  {} -- -i lo -nn -l 'tcp SYN and not ACK and dst port PORT'", strip(tcpdump));
 }
@@ -758,6 +769,8 @@ struct Bench {
     work: PathBuf,
     openssl_codes: BTreeMap<String, u32>,
     testssl_timeout: Duration,
+    /// The testssl.sh options that choose its checks.
+    testssl_checks: &'static [&'static str],
 }
 
 impl Bench {
@@ -820,7 +833,7 @@ impl Bench {
                 if endpoint.starttls {
                     cmd.args(["-t", starttls_proto(&endpoint.service)]);
                 }
-                cmd.args(TESTSSL_CHECKS)
+                cmd.args(self.testssl_checks)
                     .args(["--nodns", "none", "--warnings", "off", "--color", "0", "--quiet", "--csvfile"])
                     .arg(&csv)
                     .arg(&target);

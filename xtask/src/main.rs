@@ -28,7 +28,7 @@ cargo xtask TASK
   tidy                 check the architecture invariants (module docs, the core's dependency fence)
   fuzz [--seconds N] [TARGET...]
                        run the fuzz targets, N seconds each (default 60)
-  bench scan [--no-netns] [--testssl-timeout SECONDS] [--endpoints A,B]
+  bench scan [--no-netns] [--testssl-full] [--testssl-timeout SECONDS] [--endpoints A,B]
                        mxray vs sslscan vs testssl.sh on the testbed: connections (tcpdump on lo),
                        wall time, suites found; also in a netns with 25 ms RTT (netem)
 ";
