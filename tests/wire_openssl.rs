@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use mxray_core::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use mxray_core::sim::SeededRng;
 use mxray_core::wire::certificate::{Certificate, Certificate13};
 use mxray_core::wire::client_hello::{ClientHello, ClientHelloBuilder};
 use mxray_core::wire::codec::Codec;
@@ -16,32 +17,6 @@ use mxray_core::wire::key_share;
 use mxray_core::wire::server_key_exchange::{KeyExchange, KeyExchangeParams, ServerKeyExchange};
 use mxray_net::transport::{Connection, Timeouts};
 use mxray_tests::{CertSet, OpensslServer, WorkDir};
-use rand_core::{CryptoRng, RngCore};
-
-/// A deterministic RNG: these tests are about the servers' answers, not randomness.
-struct CountingRng(u64);
-
-impl RngCore for CountingRng {
-    fn next_u32(&mut self) -> u32 {
-        self.next_u64() as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        self.0
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-
-impl CryptoRng for CountingRng {}
 
 /// One certificate set for the whole file (generating keys takes most of a second).
 fn certs() -> &'static (WorkDir, CertSet) {
@@ -98,7 +73,7 @@ fn tls12_hello(suites: Vec<CipherSuite>, groups: Vec<NamedGroup>) -> ClientHello
         .extension(ClientExtension::RenegotiationInfo(vec![]))
         .extension(ClientExtension::ExtendedMasterSecret)
         .padding(true)
-        .build(&mut CountingRng(1))
+        .build(&mut SeededRng(1))
         .expect("hello encodes")
 }
 
@@ -141,7 +116,7 @@ async fn tls12_ecdhe_flight_matches_the_server_configuration() {
 #[tokio::test]
 async fn tls13_server_hello_is_read_up_to_the_encrypted_part() {
     let s = server("tls13", CertSet::ECDSA, &["-tls1_3"]);
-    let (share, _secret) = key_share::generate(NamedGroup::X25519, &mut CountingRng(2)).unwrap();
+    let (share, _secret) = key_share::generate(NamedGroup::X25519, &mut SeededRng(2)).unwrap();
     let hello = ClientHelloBuilder::new(ProtocolVersion::TLSV1_3)
         .cipher_suites([
             CipherSuite::TLS_AES_256_GCM_SHA384,
@@ -153,7 +128,7 @@ async fn tls13_server_hello_is_read_up_to_the_encrypted_part() {
         .extension(ClientExtension::SignatureAlgorithms(vec![SignatureScheme::ECDSA_SECP256R1_SHA256]))
         .extension(ClientExtension::KeyShare(vec![share]))
         .extension(ClientExtension::PskKeyExchangeModes(vec![1]))
-        .build(&mut CountingRng(3))
+        .build(&mut SeededRng(3))
         .unwrap();
     let flight = exchange(&s, &hello.to_records(16_384).unwrap()).await;
 
@@ -225,7 +200,7 @@ async fn a_hello_fragmented_into_tiny_records_is_still_understood() {
 async fn the_tls13_flight_is_decrypted_through_the_flight_reader() {
     let s =
         server("tls13-decrypt", CertSet::RSA, &["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]);
-    let (share, private) = key_share::generate(NamedGroup::X25519, &mut CountingRng(4)).unwrap();
+    let (share, private) = key_share::generate(NamedGroup::X25519, &mut SeededRng(4)).unwrap();
     let hello = ClientHelloBuilder::new(ProtocolVersion::TLSV1_3)
         .cipher_suites([CipherSuite::TLS_AES_128_GCM_SHA256, CipherSuite::TLS_CHACHA20_POLY1305_SHA256])
         .extension(ClientExtension::host_name("mail.test.example"))
@@ -236,7 +211,7 @@ async fn the_tls13_flight_is_decrypted_through_the_flight_reader() {
         ]))
         .extension(ClientExtension::KeyShare(vec![share]))
         .extension(ClientExtension::PskKeyExchangeModes(vec![1]))
-        .build(&mut CountingRng(5))
+        .build(&mut SeededRng(5))
         .unwrap();
     let reader = FlightReader::new().decrypt_tls13(hello.clone(), private);
     let mut conn = Connection::connect(s.addr(), Timeouts::default()).await.unwrap();

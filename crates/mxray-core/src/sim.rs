@@ -88,6 +88,44 @@ pub struct SimServer {
     pub quirks: SimQuirks,
 }
 
+/// A deterministic random number generator (xorshift64*) for simulations and tests, so
+/// that a simulated run repeats exactly. It is NOT cryptographically secure; it carries
+/// the `CryptoRng` marker only because key-share generation demands it. Never use it for
+/// a real scan: the driver uses the operating system's generator.
+#[derive(Clone, Debug)]
+pub struct SeededRng(pub u64);
+
+impl rand_core::RngCore for SeededRng {
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        // A zero state would stay zero.
+        if self.0 == 0 {
+            self.0 = 0x9e37_79b9_7f4a_7c15;
+        }
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for SeededRng {}
+
 /// How the simulated connection ends after the response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SimEnd {

@@ -21,6 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mxray_core::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use mxray_core::sim::SeededRng;
 use mxray_core::wire::client_hello::{ClientHello, ClientHelloBuilder};
 use mxray_core::wire::codec::Codec;
 use mxray_core::wire::extensions::ClientExtension;
@@ -29,34 +30,6 @@ use mxray_core::wire::key_share::{self, KeySharePrivate};
 use mxray_core::wire::record::{ContentType, Frame, MAX_PLAINTEXT_LEN, RecordReader};
 use mxray_core::wire::server_hello::ServerHello;
 use mxray_core::wire::tls13::{EncryptedFlight, FlightProgress, Tls13Suite};
-use rand_core::{CryptoRng, RngCore};
-
-/// A deterministic RNG (splitmix64): the test is about the server's answers.
-struct SeededRng(u64);
-
-impl RngCore for SeededRng {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-impl CryptoRng for SeededRng {}
 
 /// Runs `openssl` with `args`, failing the test with a clear message if it is missing.
 fn openssl(args: &[&str], dir: &Path) {

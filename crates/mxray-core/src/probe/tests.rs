@@ -1,41 +1,16 @@
 //! Table-driven tests of the scan planner against simulated servers, with an in-memory
 //! driver.
 
-use rand_core::{CryptoRng, RngCore};
-
 use super::*;
 use crate::registry::{CipherCode, CipherSuite as S, NamedGroup as G, ProtocolVersion as V};
 use crate::sim::profiles::{base, sslv3, strong, weak};
-use crate::sim::{SimEnd, SimQuirks, SimServer};
+use crate::sim::{SeededRng, SimEnd, SimQuirks, SimServer};
 use crate::wire::flight::{FlightReader, FlightStatus};
-
-#[derive(Debug)]
-struct TestRng(u64);
-
-impl RngCore for TestRng {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        rand_core::impls::fill_bytes_via_next(self, dest);
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-impl CryptoRng for TestRng {}
 
 /// The in-memory driver: asks for every hello the planner has (as parallel connections
 /// would), answers each from the simulated server, feeds the outcomes back.
 fn drive(planner: &mut ScanPlanner, sim: &SimServer) -> TlsFindings {
-    let mut rng = TestRng(0x1234_5678);
+    let mut rng = SeededRng(0x1234_5678);
     for _ in 0..10_000 {
         let mut batch = Vec::new();
         while let Some(h) = planner.next_hello(&mut rng) {

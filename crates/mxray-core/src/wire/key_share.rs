@@ -181,33 +181,7 @@ impl KeySharePrivate {
 pub(crate) mod tests {
     use super::*;
 
-    /// A deterministic RNG for tests (xorshift64*; not cryptographic, marked so only to
-    /// satisfy the generators' bounds).
-    #[derive(Debug)]
-    pub(crate) struct TestRng(pub(crate) u64);
-
-    impl RngCore for TestRng {
-        fn next_u32(&mut self) -> u32 {
-            (self.next_u64() >> 32) as u32
-        }
-        fn next_u64(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            for chunk in dest.chunks_mut(8) {
-                let v = self.next_u64().to_le_bytes();
-                chunk.copy_from_slice(&v[..chunk.len()]);
-            }
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-            self.fill_bytes(dest);
-            Ok(())
-        }
-    }
-    impl CryptoRng for TestRng {}
+    pub(crate) use crate::sim::SeededRng as TestRng;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
