@@ -32,6 +32,9 @@ enum Command {
     /// Scan mail endpoints: protocol versions, cipher suites in server order, groups,
     /// signature schemes, session features and the plaintext dialogue before STARTTLS.
     Scan(cmd::scan::Args),
+    /// Analyse a PEM or DER certificate chain offline: names, keys, signatures, validity,
+    /// trust and the three validation levels.
+    Pem(cmd::pem::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
+        Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

@@ -215,6 +215,7 @@ pub(crate) fn ensure_debian_packages(packages: &[(&str, &str)]) -> Result<()> {
 pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "the tests run real `openssl s_server` peers on loopback"),
     ("nodejs", "wasm-bindgen-test-runner runs the wasm tests in node"),
+    ("clang", "ring builds for wasm32 with clang"),
     ("postfix", "the test harness runs a real Postfix (SMTP STARTTLS, submission, smtps) on loopback"),
     ("dovecot-imapd", "the test harness runs a real Dovecot IMAP/IMAPS server on loopback"),
     ("dovecot-pop3d", "the test harness runs a real Dovecot POP3/POP3S server on loopback"),

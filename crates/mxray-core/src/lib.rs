@@ -16,8 +16,11 @@
 //! - [`target`]: what a scan target string (`smtp://mx.example.org`, `host:993`) means.
 //! - [`wire`]: the TLS/SSL wire codecs: record layer, handshake framing, ClientHello
 //!   encoder/decoder, and decoders for every server message a scanner reads.
+//! - [`x509`]: certificate chain analysis: names, keys, signatures, validity, trust, and
+//!   the three validation levels.
 #![forbid(unsafe_code)]
 
+pub mod grade;
 pub mod probe;
 pub mod registry;
 pub mod report;
@@ -25,6 +28,7 @@ pub mod sim;
 pub mod starttls;
 pub mod target;
 pub mod wire;
+pub mod x509;
 
 #[doc(hidden)]
 pub mod fuzzing;

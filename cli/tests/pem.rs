@@ -1,0 +1,302 @@
+//! `mxray pem` end to end, on certificates made with the `openssl` CLI in a temporary
+//! directory: a good chain from a test CA (root → intermediate → leaf), a self-signed
+//! SHA-1 RSA-1024 certificate, the good chain seen after it expired (`--at`), a wrong host
+//! name, a chain with its intermediate missing, and garbage input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn mxray(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mxray")).args(args).output().expect("running mxray")
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("running openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The certificates, made once per test binary.
+fn certs() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("mxray-pem-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n\
+             [leaf]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+             extendedKeyUsage=serverAuth\nsubjectAltName=DNS:mx.example.org,DNS:*.mail.example.org\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        )
+        .unwrap();
+        let d = &dir;
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "root.key",
+                "-out",
+                "root.pem",
+                "-subj",
+                "/CN=mxray test root",
+                "-days",
+                "3650",
+                "-extensions",
+                "ca",
+                "-config",
+                "ext.cnf",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "int.key",
+                "-out",
+                "int.csr",
+                "-subj",
+                "/CN=mxray test intermediate",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "int.csr",
+                "-CA",
+                "root.pem",
+                "-CAkey",
+                "root.key",
+                "-CAcreateserial",
+                "-out",
+                "int.pem",
+                "-days",
+                "3000",
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                "ca",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=mx.example.org",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "int.pem",
+                "-CAkey",
+                "int.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.pem",
+                "-days",
+                "365",
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                "leaf",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:1024",
+                "-sha1",
+                "-nodes",
+                "-keyout",
+                "weak.key",
+                "-out",
+                "weak.pem",
+                "-subj",
+                "/CN=mx.example.org",
+                "-days",
+                "365",
+            ],
+        );
+        let leaf = std::fs::read_to_string(d.join("leaf.pem")).unwrap();
+        let int = std::fs::read_to_string(d.join("int.pem")).unwrap();
+        std::fs::write(d.join("chain.pem"), format!("{leaf}{int}")).unwrap();
+        std::fs::write(d.join("reversed.pem"), format!("{int}{leaf}")).unwrap();
+        std::fs::write(d.join("key.pem"), std::fs::read(d.join("leaf.key")).unwrap()).unwrap();
+        dir
+    })
+}
+
+fn path(name: &str) -> String {
+    certs().join(name).to_string_lossy().into_owned()
+}
+
+/// Runs `mxray pem --json ARGS…` and parses the report.
+fn report(args: &[&str]) -> serde_json::Value {
+    let out = mxray(&[&["pem", "--json"], args].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn ids(report: &serde_json::Value) -> Vec<String> {
+    report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn good_chain_passes_every_level() {
+    let r = report(&[&path("chain.pem"), "--host", "mx.example.org", "--ca", &path("root.pem")]);
+    assert_eq!(r["levels"]["certificate"]["pass"], true, "{r:#}");
+    assert_eq!(r["levels"]["domain"]["pass"], true, "{r:#}");
+    assert_eq!(r["levels"]["encryption_only"], true);
+    assert_eq!(ids(&r), Vec::<String>::new(), "{r:#}");
+    let leaf = &r["certificates"][0];
+    assert_eq!(leaf["key"]["kind"], "rsa");
+    assert_eq!(leaf["key"]["bits"], 2048);
+    assert_eq!(leaf["signature_hash"], "sha256");
+    assert_eq!(leaf["dns_names"][1], "*.mail.example.org");
+    assert_eq!(leaf["extended_key_usage"][0], "serverAuth");
+    assert_eq!(r["certificates"][1]["key"]["curve"], "P-256");
+    assert_eq!(r["name_match"]["kind"], "san");
+    // A wildcard matches one label.
+    let r = report(&[&path("chain.pem"), "--host", "smtp.mail.example.org", "--ca", &path("root.pem")]);
+    assert_eq!(r["levels"]["domain"]["pass"], true, "{r:#}");
+}
+
+#[test]
+fn terminal_output_shows_the_certificate_block() {
+    let out = mxray(&["pem", &path("chain.pem"), "--host", "mx.example.org", "--ca", &path("root.pem")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Signature Algorithm: sha256WithRSAEncryption",
+        "RSA Key Strength:    2048",
+        "ECC Curve Name:      P-256",
+        "Subject:  CN=mx.example.org",
+        "Altnames: DNS:mx.example.org, DNS:*.mail.example.org",
+        "Issuer:   CN=mxray test intermediate",
+        "Not valid after:",
+        "SHA-256 fingerprint:",
+        "certificate validation:  pass",
+        "domain validation:       pass",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
+}
+
+#[test]
+fn self_signed_sha1_rsa1024() {
+    let r = report(&[&path("weak.pem"), "--host", "mx.example.org"]);
+    let ids = ids(&r);
+    for id in
+        ["x509.self-signed", "x509.sha1-signature", "x509.weak-rsa-key", "x509.untrusted", "x509.cn-fallback"]
+    {
+        assert!(ids.iter().any(|i| i == id), "{id} missing: {ids:?}");
+    }
+    assert_eq!(r["certificates"][0]["self_signed"], true);
+    assert_eq!(r["certificates"][0]["key"]["bits"], 1024);
+    assert_eq!(r["levels"]["encryption_only"], true);
+    assert_eq!(r["levels"]["certificate"]["pass"], false);
+    assert_eq!(r["levels"]["domain"]["pass"], false);
+}
+
+#[test]
+fn expired_and_expiring() {
+    let r = report(&[
+        &path("chain.pem"),
+        "--host",
+        "mx.example.org",
+        "--ca",
+        &path("root.pem"),
+        "--at",
+        "2100-01-01",
+    ]);
+    assert!(ids(&r).contains(&"x509.expired".to_owned()), "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], false);
+    assert!(r["levels"]["certificate"]["reason"].as_str().unwrap().contains("expired"));
+    let not_after = r["certificates"][0]["not_after"].as_i64().unwrap();
+    let soon = (not_after - 10 * 86_400).to_string();
+    let r = report(&[&path("chain.pem"), "--ca", &path("root.pem"), "--at", &soon]);
+    assert!(ids(&r).contains(&"x509.expiring-soon".to_owned()), "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], true);
+}
+
+#[test]
+fn wrong_name() {
+    let r = report(&[&path("chain.pem"), "--host", "mail.example.net", "--ca", &path("root.pem")]);
+    assert!(ids(&r).contains(&"x509.name-mismatch".to_owned()), "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], true);
+    assert_eq!(r["levels"]["domain"]["pass"], false);
+    // No partial wildcard and no two-label match.
+    let r = report(&[&path("chain.pem"), "--host", "a.b.mail.example.org", "--ca", &path("root.pem")]);
+    assert_eq!(r["levels"]["domain"]["pass"], false);
+}
+
+#[test]
+fn missing_intermediate_and_wrong_order() {
+    let r = report(&[&path("leaf.pem"), "--host", "mx.example.org", "--ca", &path("root.pem")]);
+    assert!(ids(&r).contains(&"x509.incomplete-chain".to_owned()), "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], false);
+    // The Mozilla store alone does not know the test root.
+    let r = report(&[&path("chain.pem"), "--host", "mx.example.org"]);
+    assert!(ids(&r).contains(&"x509.incomplete-chain".to_owned()), "{r:#}");
+    assert!(ids(&r).contains(&"x509.untrusted".to_owned()), "{r:#}");
+    let r = report(&[&path("reversed.pem"), "--ca", &path("root.pem")]);
+    assert_eq!(r["certificates"][0]["subject"], "CN=mxray test intermediate");
+}
+
+#[test]
+fn stdin_der_and_bad_input() {
+    openssl(certs(), &["x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der"]);
+    let r = report(&[&path("leaf.der")]);
+    assert_eq!(r["certificates"][0]["subject"], "CN=mx.example.org");
+
+    let out = mxray(&["pem", &path("key.pem")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PRIVATE KEY") && err.contains("not a CERTIFICATE"), "{err}");
+
+    let out = mxray(&["pem", &path("ext.cnf")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no -----BEGIN CERTIFICATE-----"));
+
+    let out = mxray(&["pem", &path("does-not-exist.pem")]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = mxray(&["pem", &path("chain.pem"), "--at", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+}
