@@ -56,9 +56,10 @@ use std::time::{Duration, Instant};
 
 use mxray_core::probe::{ScanConfig, TlsFindings};
 use mxray_core::registry::{CipherCode, NamedGroup, ProtocolVersion, SignatureScheme};
-use mxray_core::report::EndpointReport;
+use mxray_core::report::{CertContext, EndpointReport};
 use mxray_core::starttls::{self, Outcome};
 use mxray_core::target::Target;
+use mxray_core::x509::TrustStore;
 use mxray_net::scan::{EndpointScan, ScanOptions, scan_endpoint};
 use mxray_tests::{CertSet, Endpoint, Postfix, Protocol, Testbed, TlsProfile};
 
@@ -179,6 +180,13 @@ const SIGALGS: &[(&str, u16, &str)] = &[
 
 /// The suites that need a signature in TLS 1.2 (for the `-sigalgs` probes).
 const SIGNED_KX: &str = "kECDHE:kDHE:!aNULL:@SECLEVEL=0";
+
+/// Seconds since the epoch, for certificate validity.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
 
 // ---------------------------------------------------------------------------------------
 // Running openssl s_client and sslscan
@@ -727,8 +735,12 @@ fn build_fixture() -> anyhow::Result<Fixture> {
         }
     }
     let t3 = Instant::now();
+    // The harness's CA is the trust anchor the reports validate against.
+    let ca_pem = bed.certs.get(CertSet::CA)?.cert.clone();
+    let ca = std::fs::read(&ca_pem)?;
     drop(bed);
     timings.push(("testbed stop", t3.elapsed()));
+    let trust = TrustStore::empty().with_extra(&ca).map_err(|e| anyhow::anyhow!("the test CA: {e}"))?;
     let observed = endpoints
         .into_iter()
         .zip(scans)
@@ -744,6 +756,7 @@ fn build_fixture() -> anyhow::Result<Fixture> {
                 &scan.findings,
                 scan.cost.clone(),
                 scan.errors.clone(),
+                CertContext { now_unix: unix_now(), trust: &trust, expiry_warning_days: 30 },
             );
             Observed { endpoint, scan, report, logged_connections, probes, sslscan, deep_order }
         })
@@ -1458,4 +1471,47 @@ fn a_client_order_server_has_no_preferred_tls12_group() {
         g.tls12,
         group_names(plain)
     );
+}
+
+/// Every endpoint's chain is retrieved (TLS 1.2 from the Certificate message, TLS 1.3
+/// from the decrypted flight), validates against the harness's CA, and a server with an
+/// RSA and an ECDSA certificate shows both.
+#[test]
+fn certificates_are_retrieved_per_key_type_and_validate_against_the_test_ca() {
+    let f = fixture();
+    let mut failures = Vec::new();
+    for o in &f.endpoints {
+        let e = &o.endpoint;
+        let certs = &o.report.certificates;
+        if certs.is_empty() {
+            failures.push(format!("{e}: no certificate retrieved"));
+            continue;
+        }
+        for c in certs {
+            if let Err(reason) = &c.chain.levels.certificate {
+                failures.push(format!("{e}: {} chain does not validate: {reason}", c.version));
+            }
+        }
+        let tls13 = o.findings().version(ProtocolVersion::TLSV1_3).is_some_and(|v| v.supported == Some(true));
+        let only13 = o
+            .findings()
+            .versions
+            .iter()
+            .all(|v| v.supported != Some(true) || v.version == ProtocolVersion::TLSV1_3);
+        if tls13 && only13 && !certs.iter().any(|c| c.version == "TLSv1.3") {
+            failures.push(format!("{e}: TLS 1.3-only, but no chain from the decrypted TLS 1.3 flight"));
+        }
+        let kinds: BTreeSet<String> = certs
+            .iter()
+            .filter_map(|c| c.chain.certificates.first())
+            .map(|leaf| format!("{:?}", leaf.key.kind))
+            .collect();
+        if e.name.starts_with("smtp") && kinds.len() < 2 {
+            failures.push(format!("{e}: Postfix serves RSA and ECDSA certificates, mxray saw {kinds:?}"));
+        }
+        if o.report.grade.is_empty() {
+            failures.push(format!("{e}: no grade"));
+        }
+    }
+    check("certificates", failures);
 }

@@ -56,7 +56,7 @@ impl Drop for Testbed {
     }
 }
 
-fn start_testbed(root: &Path) -> Result<(Testbed, Vec<Endpoint>)> {
+fn start_testbed(root: &Path) -> Result<(Testbed, Vec<Endpoint>, Option<String>)> {
     let mut child = Command::new(root.join("target/debug/testbed"))
         .current_dir(root)
         .stdin(Stdio::piped())
@@ -80,10 +80,12 @@ fn start_testbed(root: &Path) -> Result<(Testbed, Vec<Endpoint>)> {
     });
     let deadline = Instant::now() + READY_TIMEOUT;
     let mut endpoints = Vec::new();
+    let mut ca = None;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(line) if line.trim() == "ready" => return Ok((testbed, endpoints)),
+            Ok(line) if line.trim() == "ready" => return Ok((testbed, endpoints, ca)),
+            Ok(line) if line.starts_with("ca ") => ca = Some(line[3..].trim().to_owned()),
             Ok(line) => endpoints.extend(parse_endpoint(&line)),
             Err(_) => bail!("the testbed did not report ready within {READY_TIMEOUT:?}"),
         }
@@ -110,7 +112,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
         ])
         .run()?;
     println!("\nStarting real Postfix and Dovecot on 127.0.0.1 (private config dirs, high ports)...");
-    let (testbed, endpoints) = start_testbed(root)?;
+    let (testbed, endpoints, ca) = start_testbed(root)?;
     for e in &endpoints {
         println!("  {:<18} {}://{}", e.name, e.scheme, e.addr);
     }
@@ -121,8 +123,12 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             .find(|e| e.name == *name)
             .with_context(|| format!("the testbed has no {name}"))?;
         let target = format!("{}://{}", e.scheme, e.addr);
-        // 127.0.0.2 looks remote to the servers on 127.0.0.1 (Dovecot trusts its own address).
-        let args = ["scan", target.as_str(), "--sni", "mail.test.example", "--source", "127.0.0.2"];
+        // 127.0.0.2 looks remote to the servers on 127.0.0.1 (Dovecot trusts its own address);
+        // the servers' certificates come from the testbed's own CA.
+        let mut args = vec!["scan", target.as_str(), "--sni", "mail.test.example", "--source", "127.0.0.2"];
+        if let Some(ca) = &ca {
+            args.extend(["--ca", ca.as_str()]);
+        }
         println!("\n$ mxray {}", args.join(" "));
         let status = Command::new(&mxray).args(args).status().context("running mxray")?;
         if !status.success() {

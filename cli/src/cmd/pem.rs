@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use mxray_core::x509::{self, ChainReport, KeyKind, NameMatch, TrustStore, format_time};
+use mxray_core::x509::{self, CertInfo, ChainReport, KeyKind, NameMatch, TrustStore, format_time};
 
 use crate::UsageError;
 
@@ -99,6 +99,55 @@ fn fingerprint(hex: &str) -> String {
     hex.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect::<Vec<_>>().join(":")
 }
 
+/// The sslscan-style block of one certificate: signature algorithm, key, subject, names,
+/// issuer, serial, validity, CA flag, usages, OCSP, SCTs. Shared with `mxray scan`.
+pub(crate) fn certificate_block(cert: &CertInfo, out: &mut impl Write) -> Result<()> {
+    writeln!(out, "Signature Algorithm: {}", cert.signature_algorithm)?;
+    let key = match cert.key.kind {
+        KeyKind::Rsa => format!("RSA Key Strength:    {}", cert.key.bits),
+        KeyKind::Ec => {
+            format!(
+                "ECC Curve Name:      {}\nECC Key Strength:    {}",
+                cert.key.curve.as_deref().unwrap_or("?"),
+                cert.key.bits
+            )
+        }
+        KeyKind::Ed25519 => "Key:                 Ed25519".to_owned(),
+        KeyKind::Ed448 => "Key:                 Ed448".to_owned(),
+        KeyKind::Dsa => format!("DSA Key Strength:    {}", cert.key.bits),
+        _ => format!("Key:                 {} ({} bits)", cert.key.algorithm_oid, cert.key.bits),
+    };
+    writeln!(out, "{key}")?;
+    writeln!(out, "\nSubject:  {}", cert.subject)?;
+    let alt: Vec<String> = cert
+        .dns_names
+        .iter()
+        .map(|n| format!("DNS:{n}"))
+        .chain(cert.ip_addresses.iter().map(|n| format!("IP Address:{n}")))
+        .chain(cert.other_names.iter().cloned())
+        .collect();
+    if !alt.is_empty() {
+        writeln!(out, "Altnames: {}", alt.join(", "))?;
+    }
+    writeln!(out, "Issuer:   {}", cert.issuer)?;
+    writeln!(out, "Serial:   {}", cert.serial)?;
+    writeln!(out, "\nNot valid before: {}", format_time(cert.not_before))?;
+    writeln!(out, "Not valid after:  {}", format_time(cert.not_after))?;
+    if let Some(ca) = cert.is_ca {
+        writeln!(out, "CA:               {}", if ca { "yes" } else { "no" })?;
+    }
+    if !cert.extended_key_usage.is_empty() {
+        writeln!(out, "Extended usage:   {}", cert.extended_key_usage.join(", "))?;
+    }
+    if !cert.ocsp_urls.is_empty() {
+        writeln!(out, "OCSP:             {}", cert.ocsp_urls.join(", "))?;
+    }
+    if cert.sct_count > 0 {
+        writeln!(out, "SCTs:             {}", cert.sct_count)?;
+    }
+    Ok(())
+}
+
 fn render(report: &ChainReport, out: &mut impl Write) -> Result<()> {
     writeln!(out, "Certificate chain analysed at {}", format_time(report.at))?;
     for (i, cert) in report.certificates.iter().enumerate() {
@@ -110,49 +159,7 @@ fn render(report: &ChainReport, out: &mut impl Write) -> Result<()> {
             "intermediate"
         };
         writeln!(out, "\n  Certificate #{} ({role}):", i + 1)?;
-        writeln!(out, "Signature Algorithm: {}", cert.signature_algorithm)?;
-        let key = match cert.key.kind {
-            KeyKind::Rsa => format!("RSA Key Strength:    {}", cert.key.bits),
-            KeyKind::Ec => {
-                format!(
-                    "ECC Curve Name:      {}\nECC Key Strength:    {}",
-                    cert.key.curve.as_deref().unwrap_or("?"),
-                    cert.key.bits
-                )
-            }
-            KeyKind::Ed25519 => "Key:                 Ed25519".to_owned(),
-            KeyKind::Ed448 => "Key:                 Ed448".to_owned(),
-            KeyKind::Dsa => format!("DSA Key Strength:    {}", cert.key.bits),
-            _ => format!("Key:                 {} ({} bits)", cert.key.algorithm_oid, cert.key.bits),
-        };
-        writeln!(out, "{key}")?;
-        writeln!(out, "\nSubject:  {}", cert.subject)?;
-        let alt: Vec<String> = cert
-            .dns_names
-            .iter()
-            .map(|n| format!("DNS:{n}"))
-            .chain(cert.ip_addresses.iter().map(|n| format!("IP Address:{n}")))
-            .chain(cert.other_names.iter().cloned())
-            .collect();
-        if !alt.is_empty() {
-            writeln!(out, "Altnames: {}", alt.join(", "))?;
-        }
-        writeln!(out, "Issuer:   {}", cert.issuer)?;
-        writeln!(out, "Serial:   {}", cert.serial)?;
-        writeln!(out, "\nNot valid before: {}", format_time(cert.not_before))?;
-        writeln!(out, "Not valid after:  {}", format_time(cert.not_after))?;
-        if let Some(ca) = cert.is_ca {
-            writeln!(out, "CA:               {}", if ca { "yes" } else { "no" })?;
-        }
-        if !cert.extended_key_usage.is_empty() {
-            writeln!(out, "Extended usage:   {}", cert.extended_key_usage.join(", "))?;
-        }
-        if !cert.ocsp_urls.is_empty() {
-            writeln!(out, "OCSP:             {}", cert.ocsp_urls.join(", "))?;
-        }
-        if cert.sct_count > 0 {
-            writeln!(out, "SCTs:             {}", cert.sct_count)?;
-        }
+        certificate_block(cert, out)?;
         writeln!(out, "SHA-256 fingerprint: {}", fingerprint(&cert.sha256_fingerprint))?;
         writeln!(out, "SHA-1 fingerprint:   {}", fingerprint(&cert.sha1_fingerprint))?;
         writeln!(out, "SPKI SHA-256:        {}", cert.spki_sha256)?;

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use mxray_core::probe::ScanConfig;
-use mxray_core::report::{EndpointReport, ScanReport, Severity};
+use mxray_core::report::{CertContext, EndpointReport, ScanReport, Severity};
 use mxray_core::starttls;
 use mxray_core::target::{Host, Target};
+use mxray_core::x509::TrustStore;
 use mxray_net::scan::{ScanOptions, scan_endpoint};
 
 use crate::UsageError;
@@ -83,6 +84,14 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     json_out: Option<PathBuf>,
 
+    /// Also trust the CA certificates in FILE (PEM or DER) when validating chains.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+
+    /// Do not trust the Mozilla root store (only --ca).
+    #[arg(long)]
+    no_mozilla: bool,
+
     /// Exit with code 1 if a finding of this severity or higher is reported
     /// (info, low, medium, high, critical).
     #[arg(long, value_name = "SEVERITY")]
@@ -110,6 +119,7 @@ pub(crate) struct Plan {
     json_out: Option<PathBuf>,
     fail_on: Option<Severity>,
     color: bool,
+    trust: TrustStore,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +129,8 @@ enum Family {
 }
 
 impl Args {
-    /// Checks the arguments; no IO but reading the environment for the colour choice.
+    /// Checks the arguments; no IO but reading the environment for the colour choice and
+    /// the `--ca` file.
     pub(crate) fn resolve(&self) -> Result<Plan, UsageError> {
         let targets = self
             .targets
@@ -146,6 +157,14 @@ impl Args {
             (_, true) => Some(Family::V6),
             _ => None,
         };
+        let mut trust = if self.no_mozilla { TrustStore::empty() } else { TrustStore::mozilla() };
+        if let Some(path) = &self.ca {
+            let bytes = std::fs::read(path)
+                .map_err(|e| UsageError(format!("--ca {}: cannot read it: {e}", path.display())))?;
+            trust = trust
+                .with_extra(&bytes)
+                .map_err(|e| UsageError(format!("--ca {}: not a CA certificate: {e}", path.display())))?;
+        }
         Ok(Plan {
             targets,
             sni: self.sni.clone(),
@@ -161,6 +180,7 @@ impl Args {
             json_out: self.json_out.clone(),
             fail_on: self.fail_on,
             color,
+            trust,
         })
     }
 }
@@ -171,6 +191,13 @@ fn family_matches(family: Option<Family>, ip: IpAddr) -> bool {
         Some(Family::V4) => ip.is_ipv4(),
         Some(Family::V6) => ip.is_ipv6(),
     }
+}
+
+/// Seconds since the epoch: the CLI is where mxray reads the clock.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The addresses to scan for `target`.
@@ -233,6 +260,7 @@ async fn scan_target(plan: &Plan, target: &Target) -> Result<Vec<EndpointReport>
             &scan.findings,
             scan.cost,
             scan.errors,
+            CertContext { now_unix: unix_now(), trust: &plan.trust, expiry_warning_days: 30 },
         ));
     }
     Ok(reports)
@@ -264,8 +292,13 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<bool> {
         render::report(out, &report, plan.color)?;
     }
     out.flush()?;
+    // The scan's own findings and the grading's (which judge certificates in their mail
+    // context: a self-signed certificate on port 25 is no failure there).
     let failed = plan.fail_on.is_some_and(|threshold| {
-        report.endpoints.iter().flat_map(|e| &e.findings).any(|f| f.severity >= threshold)
+        report.endpoints.iter().any(|e| {
+            e.findings.iter().any(|f| f.severity >= threshold)
+                || e.grading.findings.iter().any(|f| f.severity >= threshold)
+        })
     });
     Ok(failed)
 }

@@ -7,12 +7,14 @@
 
 use serde::Serialize;
 
+use crate::grade::{self, CertFacts, Grading, MailContext};
 use crate::probe::{FeatureFindings, GroupFindings, TlsFindings};
 use crate::registry::{
     Authentication, BulkCipher, CipherCode, CipherMode, KeyExchange, Mac, ProtocolVersion,
 };
 use crate::starttls::Dialogue;
 use crate::target::{Service, Target};
+use crate::x509::{self, ChainReport, TrustStore};
 
 /// The version of the JSON report's schema (`major.minor`).
 pub const SCHEMA_VERSION: &str = "1.0";
@@ -177,6 +179,29 @@ pub struct GroupsReport {
     pub complete: bool,
 }
 
+/// What certificate analysis needs from the caller: the core has no clock and no root
+/// store of its own choosing.
+#[derive(Clone, Copy, Debug)]
+pub struct CertContext<'a> {
+    /// "Now", in unix seconds.
+    pub now_unix: i64,
+    /// The roots to validate against.
+    pub trust: &'a TrustStore,
+    /// Warn about certificates expiring within this many days.
+    pub expiry_warning_days: u32,
+}
+
+/// One certificate chain the server presented, analysed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertificateReport {
+    /// The version of the handshake that carried it (`"TLSv1.3"`).
+    pub version: String,
+    /// The suite of that handshake (its authentication picked this certificate).
+    pub suite: CipherCode,
+    /// The analysis: certificates, findings, the three validation levels.
+    pub chain: ChainReport,
+}
+
 /// How the scan of one endpoint went, measured by the driver.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ScanCost {
@@ -214,6 +239,12 @@ pub struct EndpointReport {
     pub signature_schemes: Vec<String>,
     /// Session features (`null` where no answer could tell).
     pub features: FeatureFindings,
+    /// Every distinct certificate chain the server presented (one per key type).
+    pub certificates: Vec<CertificateReport>,
+    /// The letter grade (`"A+"` … `"F"`, `"T"` untrusted, `"M"` name mismatch).
+    pub grade: String,
+    /// The grading in detail: caps, Mozilla profiles, NCSC-NL classes, the mail posture.
+    pub grading: Grading,
     /// TCP connections the scan opened.
     pub connections: u32,
     /// The scan's cost in detail.
@@ -225,7 +256,9 @@ pub struct EndpointReport {
 }
 
 impl EndpointReport {
-    /// Builds the report of one endpoint.
+    /// Builds the report of one endpoint: analyses the certificate chains with `certs`
+    /// and grades the whole.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         target: &Target,
         address: String,
@@ -234,7 +267,27 @@ impl EndpointReport {
         findings: &TlsFindings,
         cost: ScanCost,
         errors: Vec<String>,
+        certs: CertContext<'_>,
     ) -> Self {
+        // The name a client checks: what it asked for in SNI, else the target's name.
+        let host = sni.clone().or_else(|| target.default_sni().map(str::to_owned));
+        let certificates: Vec<CertificateReport> = findings
+            .chains
+            .iter()
+            .map(|c| CertificateReport {
+                version: version_name(c.version),
+                suite: CipherCode::Tls(c.suite),
+                chain: x509::analyse(
+                    &c.chain,
+                    host.as_deref(),
+                    certs.now_unix,
+                    certs.trust,
+                    certs.expiry_warning_days,
+                ),
+            })
+            .collect();
+        let facts = certificates.first().map(|c| CertFacts::from_chain(&c.chain));
+        let grading = grade::grade(findings, facts.as_ref(), &MailContext::new(target.service));
         let mut versions: Vec<_> = findings.versions.iter().collect();
         versions.sort_by_key(|v| std::cmp::Reverse(v.version));
         let ciphers = versions
@@ -286,6 +339,9 @@ impl EndpointReport {
             },
             signature_schemes: names(&findings.sig_algs),
             features: findings.features,
+            certificates,
+            grade: grading.letter.to_string(),
+            grading,
             connections: cost.connections,
             cost,
             findings: Vec::new(),

@@ -1,6 +1,7 @@
 //! `testbed`: starts the standard real-server set (strong and weak Postfix, strong and weak
 //! Dovecot) on 127.0.0.1, prints one line per endpoint (`smtp-strong 127.0.0.1:40025 smtp
-//! starttls`) and then `ready`, and stops everything by PID when stdin closes or on
+//! starttls`), then `ca PATH` (the test CA's certificate, to validate the servers' chains
+//! with) and `ready`, and stops everything by PID when stdin closes or on
 //! SIGTERM, SIGINT or SIGHUP. Exit status 1 (with the reason on stderr) if it cannot start.
 
 use std::io::{Read, Write};
@@ -23,6 +24,9 @@ fn main() {
     let mut out = std::io::stdout().lock();
     for endpoint in bed.endpoints() {
         let _ = writeln!(out, "{endpoint}");
+    }
+    if let Ok(ca) = bed.certs.get(mxray_tests::CertSet::CA) {
+        let _ = writeln!(out, "ca {}", ca.cert.display());
     }
     let _ = writeln!(out, "ready");
     let _ = out.flush();

@@ -146,6 +146,8 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         writeln!(out, "  Signatures  {}", e.signature_schemes.join(", "))?;
     }
     writeln!(out, "  Features    {}", features(&e.features))?;
+    certificates(out, e, paint)?;
+    grading(out, e, paint)?;
     if !e.findings.is_empty() {
         writeln!(out, "  Findings")?;
         for f in &e.findings {
@@ -164,6 +166,88 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         c.retries,
         c.duration_ms as f64 / 1000.0
     )?;
+    Ok(())
+}
+
+/// Each certificate the server presented: the sslscan-style block of the leaf, the chain's
+/// verdicts and findings.
+fn certificates(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()> {
+    for c in &e.certificates {
+        let Some(leaf) = c.chain.certificates.first() else { continue };
+        let suite = c.suite.info().and_then(|i| i.openssl.or(Some(i.name))).unwrap_or("?");
+        writeln!(
+            out,
+            "  Certificate (chain of {}, seen with {} {suite})",
+            c.chain.certificates.len(),
+            c.version
+        )?;
+        let mut block = Vec::new();
+        crate::cmd::pem::certificate_block(leaf, &mut block)?;
+        for line in String::from_utf8_lossy(&block).lines().filter(|l| !l.is_empty()) {
+            writeln!(out, "    {line}")?;
+        }
+        let level = |r: &Result<(), String>| match r {
+            Ok(()) => paint.wrap("32", "pass"),
+            Err(reason) => format!("{} ({reason})", paint.wrap("1;31", "FAIL")),
+        };
+        writeln!(
+            out,
+            "    Validation: encryption {}; certificate {}; domain {}",
+            if c.chain.levels.encryption_only {
+                paint.wrap("32", "pass")
+            } else {
+                paint.wrap("1;31", "FAIL")
+            },
+            level(&c.chain.levels.certificate),
+            level(&c.chain.levels.domain)
+        )?;
+        for f in &c.chain.findings {
+            writeln!(out, "    {} {}", paint.severity(f.severity), f.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// The grade, the mail posture, the Mozilla profiles and the grading findings.
+fn grading(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()> {
+    let g = &e.grading;
+    let letter = match e.grade.as_str() {
+        "A+" | "A" | "A-" => paint.wrap("1;32", &e.grade),
+        "B" | "C" => paint.wrap("1;33", &e.grade),
+        _ => paint.wrap("1;31", &e.grade),
+    };
+    let crypto = if g.letter_ignoring_trust == g.letter {
+        String::new()
+    } else {
+        format!(" ({} if the certificate were trusted)", g.letter_ignoring_trust)
+    };
+    writeln!(out, "  Grade       {letter}{crypto}")?;
+    for cap in &g.caps {
+        writeln!(out, "    capped at {}: {}", cap.letter, cap.reason)?;
+    }
+    let verdict = format!("{:?}", g.mail.verdict).to_lowercase();
+    let verdict = match g.mail.verdict {
+        mxray_core::grade::Verdict::Ok => paint.wrap("32", &verdict),
+        mxray_core::grade::Verdict::Weak => paint.wrap("33", &verdict),
+        mxray_core::grade::Verdict::Fail => paint.wrap("1;31", &verdict),
+    };
+    writeln!(out, "  Mail        {verdict}")?;
+    for reason in &g.mail.reasons {
+        writeln!(out, "    {reason}")?;
+    }
+    let profiles: Vec<String> = g
+        .mozilla
+        .iter()
+        .map(|p| {
+            let name = format!("{:?}", p.profile).to_lowercase();
+            if p.compliant {
+                format!("{name} yes")
+            } else {
+                format!("{name} no ({} deviations)", p.deviations.len())
+            }
+        })
+        .collect();
+    writeln!(out, "  Mozilla     {}", profiles.join(", "))?;
     Ok(())
 }
 

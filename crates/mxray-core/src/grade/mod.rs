@@ -45,6 +45,7 @@ use crate::registry::{CipherCode, CipherSuiteInfo, NamedGroup, ProtocolVersion};
 use crate::report::Severity;
 use crate::target::Service;
 
+mod facts;
 pub mod letter;
 pub mod mail;
 pub mod mozilla;

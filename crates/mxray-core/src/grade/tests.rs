@@ -56,6 +56,7 @@ fn with(versions: &[(V, &[S])]) -> Case {
             dhe_bits: Vec::new(),
             dhe_groups: Vec::new(),
             features: FeatureFindings::default(),
+            chains: Vec::new(),
             hellos_sent: 0,
         },
         cert: None,

@@ -64,7 +64,8 @@ mod sigalgs;
 mod tests;
 
 pub use scan::{
-    FeatureFindings, GroupFindings, ScanConfig, ScanPlanner, SuiteFinding, TlsFindings, VersionFinding,
+    FeatureFindings, GroupFindings, ObservedChain, ScanConfig, ScanPlanner, SuiteFinding, TlsFindings,
+    VersionFinding,
 };
 
 /// The randomness a planner needs: client randoms and real X25519 key shares.

@@ -115,9 +115,27 @@ pub struct TlsFindings {
     pub dhe_groups: Vec<String>,
     /// Session features.
     pub features: FeatureFindings,
+    /// The distinct certificate chains the server presented (one per key type, typically),
+    /// in the order they were first seen.
+    pub chains: Vec<ObservedChain>,
     /// ClientHellos sent (each is one connection).
     pub hellos_sent: u32,
 }
+
+/// A certificate chain as the server sent it, and the handshake it came with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObservedChain {
+    /// The version of the handshake.
+    pub version: ProtocolVersion,
+    /// The suite of the handshake (its authentication picks the certificate).
+    pub suite: CipherSuite,
+    /// The certificates (DER), leaf first, as sent.
+    #[serde(skip)]
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// The most distinct chains a scan keeps (servers present one per key type).
+const MAX_CHAINS: usize = 8;
 
 impl TlsFindings {
     /// The finding for `version`.
@@ -165,6 +183,7 @@ pub struct ScanPlanner {
     first_sigalg: Option<SignatureScheme>,
     dhe_bits: Vec<usize>,
     dhe_groups: Vec<String>,
+    chains: Vec<ObservedChain>,
     features: FeatureFindings,
     hellos_sent: u32,
 }
@@ -190,6 +209,7 @@ impl ScanPlanner {
             first_sigalg: None,
             dhe_bits: Vec::new(),
             dhe_groups: Vec::new(),
+            chains: Vec::new(),
             features: FeatureFindings::default(),
             hellos_sent: 0,
         }
@@ -285,6 +305,12 @@ impl ScanPlanner {
         let Some(answer) = outcome.answer() else { return };
         if answer.version != Some(version) || answer.server_hello.is_none() {
             return;
+        }
+        if let (Some(leaf), Some(suite)) = (answer.certificates.first(), answer.suite)
+            && self.chains.len() < MAX_CHAINS
+            && !self.chains.iter().any(|c| c.chain.first() == Some(leaf))
+        {
+            self.chains.push(ObservedChain { version, suite, chain: answer.certificates.clone() });
         }
         if let Some(bits) = answer.dhe_bits()
             && !self.dhe_bits.contains(&bits)
@@ -484,6 +510,7 @@ impl Planner for ScanPlanner {
             sig_algs: self.sigalgs.as_ref().map(|s| s.picks.clone()).unwrap_or_default(),
             dhe_bits: self.dhe_bits.clone(),
             dhe_groups: self.dhe_groups.clone(),
+            chains: self.chains.clone(),
             features,
             hellos_sent: self.hellos_sent,
         }

@@ -469,6 +469,7 @@ mod tests {
             dhe_bits: answer.dhe_bits().into_iter().collect(),
             dhe_groups: Vec::new(),
             features: crate::probe::FeatureFindings::default(),
+            chains: Vec::new(),
             hellos_sent: 1,
         };
         if answer.dhe_bits().is_some() {
@@ -484,6 +485,11 @@ mod tests {
             &findings,
             ScanCost::default(),
             Vec::new(),
+            crate::report::CertContext {
+                now_unix: 0,
+                trust: &crate::x509::TrustStore::empty(),
+                expiry_warning_days: 30,
+            },
         );
         report.findings.iter().map(|f| (f.id, f.severity)).collect()
     }
