@@ -5,6 +5,8 @@
 //! randomness and trust anchors are parameters. That keeps every decision testable
 //! deterministically and lets the same code run natively and in `wasm32-unknown-unknown`.
 //!
+//! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
+//!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
 //!   suites and server order, groups, signature schemes, session features).
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
