@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::run::{Cmd, output_of};
+use crate::testbed::{Endpoint, Testbed};
 use crate::tools;
 
 /// The Debian packages the bench needs.
@@ -307,77 +308,6 @@ impl Drop for Netns {
             let _ = Command::new("kill").args(["-TERM", &w.id().to_string()]).status();
             let _ = w.wait();
         }
-    }
-}
-
-/// An endpoint line of the testbed: `smtp-strong 127.0.0.1:40025 smtp starttls`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Endpoint {
-    name: String,
-    address: String,
-    port: u16,
-    service: String,
-    starttls: bool,
-}
-
-fn parse_endpoint(line: &str) -> Option<Endpoint> {
-    let mut words = line.split_whitespace();
-    let name = words.next()?.to_owned();
-    let address = words.next()?.to_owned();
-    let port = address.rsplit(':').next()?.parse().ok()?;
-    let service = words.next()?.to_owned();
-    let starttls = words.next()? == "starttls";
-    Some(Endpoint { name, address, port, service, starttls })
-}
-
-/// The running testbed; stopped (stdin closed, then SIGTERM by PID) on drop.
-#[derive(Debug)]
-struct Testbed {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    endpoints: Vec<Endpoint>,
-}
-
-impl Testbed {
-    fn start(root: &Path, env: &Env) -> Result<Self> {
-        let bin = root.join("target/release/testbed");
-        println!("starting {} ({})", bin.display(), env.label);
-        let mut child = env
-            .command(&bin)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().context("testbed stdout")?;
-        let mut bed = Self { child, stdin, endpoints: Vec::new() };
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("reading the testbed's endpoints")?;
-            if line.trim() == "ready" {
-                return Ok(bed);
-            }
-            if let Some(e) = parse_endpoint(&line) {
-                bed.endpoints.push(e);
-            }
-        }
-        bail!("the testbed exited before `ready`")
-    }
-}
-
-impl Drop for Testbed {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(_)) | Err(_) => return,
-                Ok(None) if Instant::now() > deadline => break,
-                Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
     }
 }
 
@@ -776,7 +706,9 @@ struct Bench {
 impl Bench {
     /// Starts the testbed in `env` and measures every tool on each endpoint.
     fn part(&self, env: &Env, names: &[String]) -> Result<Vec<Row>> {
-        let bed = Testbed::start(&self.root, env)?;
+        let bin = self.root.join("target/release/testbed");
+        println!("starting {} ({})", bin.display(), env.label);
+        let bed = Testbed::start(env.command(&bin))?;
         let mut rows = Vec::new();
         for name in names {
             let endpoint = bed
@@ -1473,13 +1405,5 @@ TLSv1.3  128 bits  secp256r1 (NIST P-256)
         assert!(!o.netns);
         assert_eq!(o.testssl_timeout, Duration::from_secs(30));
         assert!(parse_options(&["other".to_owned()]).is_err());
-    }
-
-    #[test]
-    fn testbed_lines_parse() {
-        let e = parse_endpoint("smtp-strong 127.0.0.1:40025 smtp starttls").unwrap();
-        assert_eq!((e.port, e.service.as_str(), e.starttls), (40025, "smtp", true));
-        assert!(!parse_endpoint("imaps-strong 127.0.0.1:40993 imaps implicit").unwrap().starttls);
-        assert_eq!(parse_endpoint("ready"), None);
     }
 }

@@ -8,6 +8,7 @@ mod codegen;
 mod demo;
 mod fuzz;
 mod run;
+mod testbed;
 mod tidy;
 mod tools;
 
