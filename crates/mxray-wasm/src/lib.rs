@@ -2,7 +2,7 @@
 //!
 //! A thin typed shim and nothing else: each export converts its arguments, calls one
 //! mxray-core function and converts the result with serde-wasm-bindgen; core errors become
-//! JavaScript exceptions through [`into_error`]. No logic lives here.
+//! JavaScript exceptions through `into_error`. No logic lives here.
 
 use wasm_bindgen::prelude::*;
 

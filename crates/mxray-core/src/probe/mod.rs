@@ -140,7 +140,7 @@ pub enum HelloOutcome {
 }
 
 impl HelloOutcome {
-    /// The outcome of a finished [`FlightReader`](crate::wire::flight::FlightReader).
+    /// The outcome of a finished [`FlightReader`].
     pub fn from_flight_result(result: Result<ServerFlight, DecodeError>) -> Self {
         match result {
             Ok(flight) => Self::from_flight(flight),
@@ -263,7 +263,7 @@ impl Answer {
         }
     }
 
-    /// The well-known group ([`crate::registry::dh_groups`]) of a DHE ServerKeyExchange's
+    /// The well-known group ([`crate::registry::dh_groups`](mod@crate::registry::dh_groups)) of a DHE ServerKeyExchange's
     /// prime (`"ffdhe2048"`); `None` for a custom prime or without DHE. A well-known prime
     /// with another generator still counts: a precomputation serves every generator.
     pub fn dhe_group(&self) -> Option<&'static str> {

@@ -111,7 +111,7 @@ pub struct TlsFindings {
     /// The DH modulus sizes seen in DHE key exchanges.
     pub dhe_bits: Vec<usize>,
     /// The well-known DH groups seen in DHE key exchanges (`"ffdhe2048"`, see
-    /// [`crate::registry::dh_groups`]), `"custom"` for a prime that is none of them; sorted.
+    /// [`crate::registry::dh_groups`](mod@crate::registry::dh_groups)), `"custom"` for a prime that is none of them; sorted.
     pub dhe_groups: Vec<String>,
     /// Session features.
     pub features: FeatureFindings,
