@@ -2,6 +2,7 @@
 //! real servers (Postfix, Dovecot, `openssl s_server`) that the harness in `harness/`
 //! starts on 127.0.0.1 and stops by PID.
 
+mod certs_real;
 mod harness_tests;
 mod scan_real;
 mod wire_openssl;

@@ -39,8 +39,10 @@ pub struct OpensslServer {
 }
 
 impl OpensslServer {
-    /// Starts `openssl s_server -accept 127.0.0.1:PORT -cert C -key K -cert_chain CHAIN ARGS`
-    /// serving `cert`. `args` must not contain `-accept`/`-port` (the harness picks the port).
+    /// Starts `openssl s_server -accept 127.0.0.1:PORT -cert C -key K [-cert_chain CHAIN] ARGS`
+    /// serving `cert`, where CHAIN is the issued chain without its leaf (s_server sends the
+    /// leaf from `-cert` and then every certificate of `-cert_chain`, so the leaf would go
+    /// out twice). `args` must not contain `-accept`/`-port` (the harness picks the port).
     pub fn start(name: &str, cert: &Issued, args: &[&str]) -> Result<Self> {
         crate::require_tools()?;
         if args.iter().any(|a| matches!(*a, "-accept" | "-port" | "-connect")) {
@@ -61,16 +63,20 @@ impl OpensslServer {
         let dir = WorkDir::new(&format!("s_server-{name}"))?;
         let addr = net::loopback(net::free_port()?);
         let out = File::create(dir.join("output")).context("creating the s_server output file")?;
-        let mut child = Command::new("openssl")
+        let mut command = Command::new("openssl");
+        command
             .arg("s_server")
             .arg("-accept")
             .arg(addr.to_string())
             .arg("-cert")
             .arg(&cert.cert)
             .arg("-key")
-            .arg(&cert.key)
-            .arg("-cert_chain")
-            .arg(&cert.chain)
+            .arg(&cert.key);
+        let intermediates = intermediates_only(&fs::read_to_string(&cert.chain)?);
+        if !intermediates.is_empty() {
+            command.arg("-cert_chain").arg(dir.write("intermediates.pem", intermediates)?);
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(out.try_clone()?)
@@ -142,5 +148,14 @@ impl Drop for OpensslServer {
         if let Err(e) = self.stop() {
             eprintln!("testbed: stopping s_server {}: {e:#}", self.name);
         }
+    }
+}
+
+/// The PEM blocks of a chain file after the first (the leaf).
+fn intermediates_only(chain: &str) -> String {
+    const END: &str = "-----END CERTIFICATE-----";
+    match chain.find(END) {
+        Some(at) => chain[at + END.len()..].trim_start().to_owned(),
+        None => String::new(),
     }
 }
