@@ -2,9 +2,9 @@
 //! the chain's verdicts. Kept apart from both modules so that neither depends on the other's
 //! internals.
 
-use super::{CertFacts, CertKey, CertSignature, HashKind, KeyKind, SignatureKind};
+use super::{CertFacts, CertKey, CertSignature, KeyKind, SignatureKind};
 use crate::registry::NamedGroup;
-use crate::x509::{self, ChainReport, NameMatch, SignatureHash};
+use crate::x509::{self, ChainReport, NameMatch};
 
 /// The TLS name of a curve mxray's x509 analysis names (`P-256` → `secp256r1`).
 fn curve(name: &str) -> Option<NamedGroup> {
@@ -41,20 +41,6 @@ fn signature_kind(algorithm: &str) -> SignatureKind {
     }
 }
 
-fn hash(h: SignatureHash) -> HashKind {
-    match h {
-        SignatureHash::Md2 => HashKind::Md2,
-        SignatureHash::Md5 => HashKind::Md5,
-        SignatureHash::Sha1 => HashKind::Sha1,
-        SignatureHash::Sha224 => HashKind::Sha224,
-        SignatureHash::Sha256 => HashKind::Sha256,
-        SignatureHash::Sha384 => HashKind::Sha384,
-        SignatureHash::Sha512 => HashKind::Sha512,
-        SignatureHash::Intrinsic => HashKind::Intrinsic,
-        _ => HashKind::Other,
-    }
-}
-
 impl CertFacts {
     /// The facts of the leaf of an analysed chain. Trust is the path to a trusted root
     /// (expiry is judged apart); the name is `None` when no host name was given.
@@ -78,7 +64,7 @@ impl CertFacts {
             }),
             signature: Some(CertSignature {
                 kind: signature_kind(&leaf.signature_algorithm),
-                hash: hash(leaf.signature_hash),
+                hash: leaf.signature_hash,
             }),
             trusted: Some(!has(x509::ids::UNTRUSTED)),
             name_matches: report.name_match.as_ref().map(|m| matches!(m, NameMatch::San(_))),

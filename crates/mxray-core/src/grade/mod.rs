@@ -55,6 +55,8 @@ pub mod rules;
 #[cfg(test)]
 mod tests;
 
+/// The hash of a certificate signature: the x509 analysis's own type.
+pub use crate::x509::SignatureHash;
 pub use letter::{Grade, Scores};
 pub use mail::{MailVerdict, Verdict};
 pub use mozilla::{Profile, ProfileVerdict};
@@ -91,30 +93,6 @@ pub struct CertKey {
     pub curve: Option<NamedGroup>,
 }
 
-/// The hash of a certificate signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HashKind {
-    /// MD2.
-    Md2,
-    /// MD5.
-    Md5,
-    /// SHA-1.
-    Sha1,
-    /// SHA-224.
-    Sha224,
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512.
-    Sha512,
-    /// The signature scheme has its own hash (Ed25519, Ed448).
-    Intrinsic,
-    /// Anything else.
-    Other,
-}
-
 /// The signature algorithm of a certificate (the issuer's signature on it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,7 +119,7 @@ pub struct CertSignature {
     /// The algorithm.
     pub kind: SignatureKind,
     /// The hash.
-    pub hash: HashKind,
+    pub hash: SignatureHash,
 }
 
 /// What the grading rules need to know about the certificate the endpoint presents (the

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::registry::{CipherSuite, NamedGroup, ProtocolVersion, cipher_suites, named_groups};
 
-use super::{HashKind, Input, KeyKind, SignatureKind};
+use super::{Input, KeyKind, SignatureHash, SignatureKind};
 
 /// The guideline JSON that is followed.
 const GUIDELINES: &str = include_str!("../../../../data/mozilla/guidelines-5.8.json");
@@ -215,16 +215,16 @@ pub(crate) fn empty() -> [ProfileVerdict; 3] {
 }
 
 /// The Mozilla name of a certificate signature algorithm (`sha256WithRSAEncryption`).
-pub fn signature_name(kind: SignatureKind, hash: HashKind) -> String {
+pub fn signature_name(kind: SignatureKind, hash: SignatureHash) -> String {
     let h = match hash {
-        HashKind::Md2 => "MD2",
-        HashKind::Md5 => "MD5",
-        HashKind::Sha1 => "SHA1",
-        HashKind::Sha224 => "SHA224",
-        HashKind::Sha256 => "SHA256",
-        HashKind::Sha384 => "SHA384",
-        HashKind::Sha512 => "SHA512",
-        HashKind::Intrinsic | HashKind::Other => "",
+        SignatureHash::Md2 => "MD2",
+        SignatureHash::Md5 => "MD5",
+        SignatureHash::Sha1 => "SHA1",
+        SignatureHash::Sha224 => "SHA224",
+        SignatureHash::Sha256 => "SHA256",
+        SignatureHash::Sha384 => "SHA384",
+        SignatureHash::Sha512 => "SHA512",
+        SignatureHash::Intrinsic | SignatureHash::Unknown => "",
     };
     match kind {
         SignatureKind::RsaPkcs1 => format!("{}WithRSAEncryption", h.to_ascii_lowercase()),
@@ -404,11 +404,11 @@ mod tests {
 
     #[test]
     fn signature_names_are_mozillas() {
-        assert_eq!(signature_name(SignatureKind::RsaPkcs1, HashKind::Sha256), "sha256WithRSAEncryption");
-        assert_eq!(signature_name(SignatureKind::Ecdsa, HashKind::Sha384), "ecdsa-with-SHA384");
+        assert_eq!(signature_name(SignatureKind::RsaPkcs1, SignatureHash::Sha256), "sha256WithRSAEncryption");
+        assert_eq!(signature_name(SignatureKind::Ecdsa, SignatureHash::Sha384), "ecdsa-with-SHA384");
         for name in &configuration(Profile::Intermediate).certificate_signatures {
             let known = [SignatureKind::RsaPkcs1, SignatureKind::Ecdsa].iter().any(|&k| {
-                [HashKind::Sha256, HashKind::Sha384, HashKind::Sha512]
+                [SignatureHash::Sha256, SignatureHash::Sha384, SignatureHash::Sha512]
                     .iter()
                     .any(|&h| signature_name(k, h) == *name)
             });

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::registry::{NamedGroup, ProtocolVersion};
 
-use super::{HashKind, Input, KeyKind};
+use super::{Input, KeyKind, SignatureHash};
 
 /// The NCSC-NL levels, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -217,11 +217,11 @@ pub fn cert_key_class(kind: KeyKind, bits: u32, curve: Option<NamedGroup>) -> Nc
 }
 
 /// The class of a certificate signature hash.
-pub fn cert_hash_class(hash: HashKind) -> NcscClass {
+pub fn cert_hash_class(hash: SignatureHash) -> NcscClass {
     match hash {
-        HashKind::Sha256 | HashKind::Sha384 | HashKind::Sha512 => NcscClass::Good,
-        HashKind::Intrinsic => NcscClass::Sufficient,
-        HashKind::Sha224 => NcscClass::PhaseOut,
+        SignatureHash::Sha256 | SignatureHash::Sha384 | SignatureHash::Sha512 => NcscClass::Good,
+        SignatureHash::Intrinsic => NcscClass::Sufficient,
+        SignatureHash::Sha224 => NcscClass::PhaseOut,
         _ => NcscClass::Insufficient,
     }
 }

@@ -82,7 +82,7 @@ fn good() -> Case {
 fn good_cert() -> CertFacts {
     CertFacts {
         key: Some(CertKey { kind: KeyKind::Ecdsa, bits: 256, curve: Some(NamedGroup::SECP256R1) }),
-        signature: Some(CertSignature { kind: SignatureKind::Ecdsa, hash: HashKind::Sha256 }),
+        signature: Some(CertSignature { kind: SignatureKind::Ecdsa, hash: SignatureHash::Sha256 }),
         trusted: Some(true),
         name_matches: Some(true),
         expired: Some(false),
@@ -102,7 +102,7 @@ fn rsa(bits: u32) -> Case {
     with_cert(tls12(&[GCM]), |c| c.key = Some(CertKey { kind: KeyKind::Rsa, bits, curve: None }))
 }
 
-fn signed(hash: HashKind) -> Case {
+fn signed(hash: SignatureHash) -> Case {
     with_cert(tls12(&[GCM]), |c| c.signature = Some(CertSignature { kind: SignatureKind::RsaPkcs1, hash }))
 }
 
@@ -196,8 +196,8 @@ fn table() -> Vec<(&'static str, Case, Case)> {
         ),
         ("ssllabs.key_insecure", rsa(512), rsa(1024)),
         ("ssllabs.key_weak", rsa(1024), rsa(2048)),
-        ("cert.md5_signature", signed(HashKind::Md5), on(signed(HashKind::Md5), Service::Smtp)),
-        ("cert.sha1_signature", signed(HashKind::Sha1), signed(HashKind::Sha256)),
+        ("cert.md5_signature", signed(SignatureHash::Md5), on(signed(SignatureHash::Md5), Service::Smtp)),
+        ("cert.sha1_signature", signed(SignatureHash::Sha1), signed(SignatureHash::Sha256)),
         (
             "cert.untrusted",
             with_cert(tls12(&[GCM]), |c| c.trusted = Some(false)),
@@ -401,7 +401,7 @@ fn ncsc_classes_follow_internet_nl() {
     assert_eq!(cert_key_class(KeyKind::Rsa, 2048, None), NcscClass::PhaseOut);
     assert_eq!(cert_key_class(KeyKind::Rsa, 4096, None), NcscClass::Sufficient);
     assert_eq!(cert_key_class(KeyKind::Ecdsa, 256, Some(NamedGroup::SECP256R1)), NcscClass::Sufficient);
-    assert_eq!(cert_hash_class(HashKind::Sha1), NcscClass::Insufficient);
+    assert_eq!(cert_hash_class(SignatureHash::Sha1), NcscClass::Insufficient);
     // A whole server: every version, suite, group and certificate property is classified.
     let g = run(&good());
     let kinds: Vec<NcscKind> = g.ncsc.iter().map(|i| i.kind).collect();

@@ -43,7 +43,7 @@ pub struct KeyInfo {
 }
 
 /// The hash inside a signature algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SignatureHash {

@@ -8,7 +8,7 @@
 
 use crate::report::Severity;
 
-use super::super::{CertFacts, Grade, HashKind, Input};
+use super::super::{CertFacts, Grade, Input, SignatureHash};
 use super::{Rule, RuleSet};
 
 /// The certificate, when its clients check it.
@@ -35,7 +35,7 @@ pub const MD5_SIGNATURE: Rule = Rule {
 
 fn md5_signature(i: &Input<'_>) -> Option<String> {
     let sig = checked(i)?.signature?;
-    matches!(sig.hash, HashKind::Md5 | HashKind::Md2)
+    matches!(sig.hash, SignatureHash::Md5 | SignatureHash::Md2)
         .then(|| "the certificate is signed with MD5: have it reissued with SHA-256".to_owned())
 }
 
@@ -62,7 +62,7 @@ fn sha1_signature(i: &Input<'_>) -> Option<String> {
     if cert.self_signed == Some(true) {
         return None; // the signature of a self-signed certificate proves nothing anyway
     }
-    (cert.signature?.hash == HashKind::Sha1)
+    (cert.signature?.hash == SignatureHash::Sha1)
         .then(|| "the certificate is signed with SHA-1: have it reissued with SHA-256".to_owned())
 }
 

@@ -4,7 +4,7 @@
 use crate::report::Severity;
 use crate::target::Service;
 
-use super::super::{Grade, HashKind, Input};
+use super::super::{Grade, Input, SignatureHash};
 use super::{Rule, RuleSet};
 use crate::registry::ProtocolVersion;
 
@@ -108,8 +108,9 @@ fn opportunistic_certificate(i: &Input<'_>) -> Option<String> {
     if i.ctx.service != Service::Smtp || i.ctx.certificate_must_validate() {
         return None;
     }
-    let weak_sig =
-        cert.signature.is_some_and(|s| matches!(s.hash, HashKind::Sha1 | HashKind::Md5 | HashKind::Md2));
+    let weak_sig = cert
+        .signature
+        .is_some_and(|s| matches!(s.hash, SignatureHash::Sha1 | SignatureHash::Md5 | SignatureHash::Md2));
     (cert.fails_validation() || weak_sig).then(|| {
         "the certificate would not validate, which is fine for opportunistic SMTP (RFC 7435): publish DANE TLSA 3 1 1 to let senders authenticate the MX".to_owned()
     })
