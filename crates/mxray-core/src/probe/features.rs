@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::registry::{AlertDescription, CipherSuite, CompressionMethod, ProtocolVersion};
 
-use super::{Answer, HelloOutcome};
+use super::{Answer, HelloOutcome, Step};
 
 /// Session features; `None` where no answer could tell.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -98,8 +98,8 @@ impl FallbackProbe {
 
     pub(crate) fn on_outcome(&mut self, outcome: &HelloOutcome) {
         self.waiting = false;
-        match outcome {
-            HelloOutcome::Answered(a) => {
+        match outcome.step(&mut self.retried) {
+            Step::Answer(a) => {
                 self.result = match a.alert {
                     Some(alert) if alert.description == AlertDescription::INAPPROPRIATE_FALLBACK => {
                         Some(true)
@@ -108,12 +108,9 @@ impl FallbackProbe {
                     _ => None,
                 };
             }
-            HelloOutcome::Closed => self.result = Some(true),
-            _ if !self.retried => {
-                self.retried = true;
-                return;
-            }
-            _ => {}
+            Step::Closed => self.result = Some(true),
+            Step::Retry => return,
+            Step::GiveUp => {}
         }
         self.done = true;
     }

@@ -21,7 +21,7 @@
 
 use crate::registry::{CipherSuite, NamedGroup, ProtocolVersion};
 
-use super::HelloOutcome;
+use super::{HelloOutcome, Step};
 
 /// The group enumeration of one family (TLS 1.2 curves or TLS 1.3 groups).
 #[derive(Clone, Debug)]
@@ -136,23 +136,16 @@ impl GroupScan {
             self.done = true;
             return;
         }
-        match outcome {
-            HelloOutcome::Answered(_) => {}
-            HelloOutcome::Closed => {
-                self.finish_enumeration();
-                return;
-            }
-            _ if !self.retried => {
-                self.retried = true;
-                return;
-            }
-            _ => {
+        match outcome.step(&mut self.retried) {
+            Step::Answer(_) => {}
+            Step::Closed => return self.finish_enumeration(),
+            Step::Retry => return,
+            Step::GiveUp => {
                 self.complete = false;
                 self.done = true;
                 return;
             }
         }
-        self.retried = false;
         match self.chosen(outcome) {
             Some(g) if offer.contains(&g) && !self.picks.contains(&g) => {
                 self.picks.push(g);

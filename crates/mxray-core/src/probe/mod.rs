@@ -139,7 +139,39 @@ pub enum HelloOutcome {
     Garbage(DecodeError),
 }
 
+/// What a probe that sends one hello at a time makes of an outcome (see
+/// [`HelloOutcome::step`]).
+#[derive(Debug)]
+pub(crate) enum Step<'a> {
+    /// The server answered.
+    Answer(&'a Answer),
+    /// The connection closed without an answer: a refusal.
+    Closed,
+    /// A reset, timeout or garbage, the first time: ask again.
+    Retry,
+    /// A reset, timeout or garbage after a retry: unknown.
+    GiveUp,
+}
+
 impl HelloOutcome {
+    /// The retry policy of the single-hello probes (groups, signature schemes, fallback
+    /// SCSV): an answer is used, a close is a refusal, anything else is asked once more
+    /// and then given up on. `retried` is the probe's memory of the last retry.
+    pub(crate) fn step(&self, retried: &mut bool) -> Step<'_> {
+        match self {
+            Self::Answered(answer) => {
+                *retried = false;
+                Step::Answer(answer)
+            }
+            Self::Closed => Step::Closed,
+            _ if !*retried => {
+                *retried = true;
+                Step::Retry
+            }
+            _ => Step::GiveUp,
+        }
+    }
+
     /// The outcome of a finished [`FlightReader`].
     pub fn from_flight_result(result: Result<ServerFlight, DecodeError>) -> Self {
         match result {

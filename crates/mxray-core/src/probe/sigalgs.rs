@@ -8,7 +8,7 @@
 
 use crate::registry::{CipherSuite, SignatureScheme};
 
-use super::HelloOutcome;
+use super::{HelloOutcome, Step};
 
 /// The TLS 1.2 signature-scheme enumeration.
 #[derive(Clone, Debug)]
@@ -52,23 +52,19 @@ impl SigalgScan {
 
     pub(crate) fn on_outcome(&mut self, offer: &[SignatureScheme], outcome: &HelloOutcome) {
         self.waiting = false;
-        let answer = match outcome {
-            HelloOutcome::Answered(a) => a,
-            HelloOutcome::Closed => {
+        let answer = match outcome.step(&mut self.retried) {
+            Step::Answer(a) => a,
+            Step::Closed => {
                 self.done = true;
                 return;
             }
-            _ if !self.retried => {
-                self.retried = true;
-                return;
-            }
-            _ => {
+            Step::Retry => return,
+            Step::GiveUp => {
                 self.complete = false;
                 self.done = true;
                 return;
             }
         };
-        self.retried = false;
         match answer.ske_scheme() {
             Some(s) if offer.contains(&s) && !self.picks.contains(&s) => self.picks.push(s),
             _ => self.done = true,
