@@ -78,8 +78,14 @@ pub struct SimServer {
     pub honour_client_order: bool,
     /// Groups in preference order (curves for TLS ≤ 1.2; all for TLS 1.3).
     pub groups: Vec<NamedGroup>,
-    /// Signature schemes in preference order (TLS 1.2 ServerKeyExchange).
+    /// Signature schemes in preference order (TLS 1.2 ServerKeyExchange); each signs
+    /// with the certificate of its key type ([`SignatureScheme::signing_key`]).
     pub sig_algs: Vec<SignatureScheme>,
+    /// An ECDSA certificate on this curve beside the RSA one. As OpenSSL does at TLS 1.2
+    /// and below, its ECDHE_ECDSA suites are usable only when the client's
+    /// `supported_groups` (if sent) lists the curve and, at TLS 1.2, its
+    /// `signature_algorithms` hold an ECDSA scheme the server has.
+    pub ecdsa_curve: Option<NamedGroup>,
     /// DHE modulus size in bits.
     pub dhe_bits: usize,
     /// Session features.
@@ -269,11 +275,13 @@ impl SimServer {
                 None => self.groups.iter().copied().find(usable),
             }
         };
-        let sigalg = match &client_sigalgs {
-            Some(list) if version >= ProtocolVersion::TLSV1_2 => {
-                self.sig_algs.iter().copied().find(|s| list.contains(s))
+        // The scheme that signs for a certificate of key type `key`.
+        let sigalg_for = |key: Authentication| -> Option<SignatureScheme> {
+            let mut own = self.sig_algs.iter().copied().filter(|s| s.signing_key() == Some(key));
+            match &client_sigalgs {
+                Some(list) if version >= ProtocolVersion::TLSV1_2 => own.find(|s| list.contains(s)),
+                _ => own.next(),
             }
-            _ => self.sig_algs.first().copied(),
         };
         let usable = |s: CipherSuite| -> bool {
             let Some(info) = s.info() else { return false };
@@ -283,12 +291,18 @@ impl SimServer {
             if version == ProtocolVersion::TLSV1_3 {
                 return true;
             }
+            if info.auth == Authentication::Ecdsa {
+                let Some(curve) = self.ecdsa_curve else { return false };
+                if client_groups.as_ref().is_some_and(|list| !list.contains(&curve)) {
+                    return false;
+                }
+            }
             let signed = !matches!(info.auth, Authentication::None)
                 && matches!(info.kx, SuiteKx::Dhe | SuiteKx::Ecdhe);
             if matches!(info.kx, SuiteKx::Ecdhe) && group_for(false).is_none() {
                 return false;
             }
-            !(signed && version >= ProtocolVersion::TLSV1_2 && sigalg.is_none())
+            !(signed && version >= ProtocolVersion::TLSV1_2 && sigalg_for(info.auth).is_none())
         };
         let chosen = if self.honour_client_order {
             hello.cipher_suites.iter().copied().find(|&s| usable(s))
@@ -305,6 +319,7 @@ impl SimServer {
         if version == ProtocolVersion::TLSV1_3 {
             return self.respond_tls13(hello, suite, group_for(true), random, session_id, rng);
         }
+        let sigalg = suite.info().and_then(|i| sigalg_for(i.auth));
         self.respond_tls12(hello, version, suite, group_for(false), sigalg, random, session_id)
     }
 
@@ -467,6 +482,7 @@ pub mod profiles {
             honour_client_order: false,
             groups: vec![G::X25519, G::SECP256R1, G::SECP384R1],
             sig_algs: vec![Sig::RSA_PSS_RSAE_SHA256, Sig::RSA_PKCS1_SHA256, Sig::RSA_PKCS1_SHA1],
+            ecdsa_curve: None,
             dhe_bits: 2048,
             features: SimFeatures::default(),
             quirks: SimQuirks::default(),
@@ -499,6 +515,43 @@ pub mod profiles {
                 ..SimFeatures::default()
             },
             ..base()
+        }
+    }
+
+    /// The strong Postfix of the test harness: TLS 1.2 and 1.3, an RSA and a P-256
+    /// ECDSA certificate, OpenSSL 3.0's default groups and signature schemes (thirteen at
+    /// TLS 1.2, five of them ECDSA), in the server order the real one reports.
+    pub fn dual() -> SimServer {
+        SimServer {
+            suites: vec![
+                S::TLS_AES_256_GCM_SHA384,
+                S::TLS_CHACHA20_POLY1305_SHA256,
+                S::TLS_AES_128_GCM_SHA256,
+                S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            ],
+            groups: vec![G::X25519, G::X448, G::SECP256R1, G::SECP521R1, G::SECP384R1],
+            sig_algs: vec![
+                Sig::ECDSA_SECP256R1_SHA256,
+                Sig::ECDSA_SECP384R1_SHA384,
+                Sig::ECDSA_SECP521R1_SHA512,
+                Sig(0x0303),
+                Sig::ECDSA_SHA1,
+                Sig::RSA_PSS_RSAE_SHA256,
+                Sig::RSA_PSS_RSAE_SHA384,
+                Sig::RSA_PSS_RSAE_SHA512,
+                Sig::RSA_PKCS1_SHA256,
+                Sig::RSA_PKCS1_SHA384,
+                Sig::RSA_PKCS1_SHA512,
+                Sig(0x0301),
+                Sig::RSA_PKCS1_SHA1,
+            ],
+            ecdsa_curve: Some(G::SECP256R1),
+            ..strong()
         }
     }
 

@@ -142,6 +142,16 @@ impl VersionScan {
         matches!(self.phase, Phase::Done)
     }
 
+    /// True while the suites are being enumerated (not the order pass or check).
+    pub(crate) fn is_enumerating(&self) -> bool {
+        matches!(self.phase, Phase::Enumerate)
+    }
+
+    /// Takes back the offer whose answer was set aside: the next offer repeats it.
+    pub(crate) fn reoffer(&mut self) {
+        self.waiting = false;
+    }
+
     /// True before the first hello of this version was sent.
     pub(crate) fn is_first(&self) -> bool {
         self.answers == 0 && !self.waiting

@@ -4,7 +4,9 @@
 //! The cipher enumeration hellos already offer every group, so their answers give the
 //! server's first choice for free. This scan then offers every group except those already
 //! seen, with the suites the server accepted (ECDHE suites for TLS 1.2), and removes each
-//! new choice until the server refuses: one hello per further group plus one.
+//! new choice until the server refuses: one hello per further group plus one. Its offers
+//! can ride on other hellos (the TLS 1.3 suite enumeration, the TLS 1.2 signature-scheme
+//! scan: see `scan`), which is why an offer can be taken back (`unsend`).
 //!
 //! TLS 1.3 hellos carry one real X25519 key share while X25519 is still offered, and an
 //! empty `key_share` list after that; a server that prefers another group answers with a
@@ -68,6 +70,32 @@ impl GroupScan {
             done: false,
             complete: true,
         }
+    }
+
+    /// True if an offer can go out now on another scan's hello (see `scan`): not waiting,
+    /// not done.
+    pub(crate) fn can_ride(&self) -> bool {
+        !self.waiting && !self.done
+    }
+
+    /// Takes back the offer last handed out, which was not sent or whose answer says
+    /// nothing about groups: the next offer repeats it (the confirmation hello included).
+    pub(crate) fn unsend(&mut self) {
+        self.waiting = false;
+        if self.confirming == Some(true) {
+            self.confirming = Some(false);
+        }
+    }
+
+    /// True if `offer` holds a group the server is known to take, so that a refusal of a
+    /// hello carrying it cannot be blamed on the groups.
+    pub(crate) fn holds_known(&self, offer: &[NamedGroup]) -> bool {
+        offer.iter().any(|g| self.picks.contains(g))
+    }
+
+    /// The number of groups found so far.
+    pub(crate) fn found(&self) -> usize {
+        self.picks.len()
     }
 
     /// The groups to offer next, or `None` while waiting or done.

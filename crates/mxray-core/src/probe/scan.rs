@@ -8,12 +8,28 @@
 //! 2. Each version enumerates its suites (its first hello is its version probe); the
 //!    answers also give the first group, the first signature scheme, the DHE size and the
 //!    session features for free.
-//! 3. When TLS 1.3 is done, its group scan starts; when TLS 1.2 is done, the signature
-//!    scheme scan and (with ECDHE) the TLS 1.2 group scan; when every version is done, the
-//!    fallback-SCSV probe.
+//! 3. TLS 1.3 chooses suite and group independently, so from its second hello on the
+//!    TLS 1.3 group scan rides on the suite enumeration: each hello offers the suites and
+//!    the groups not seen yet and finds one of each. A refusal of such a hello is
+//!    ambiguous (no suite left, or no group left); it is set aside until the next hello of
+//!    the group scan alone (the accepted suites, the same groups) tells which: a group
+//!    found means the suites ended; a refusal means the groups ended, and the suite offer
+//!    goes out again with every group.
+//! 4. When TLS 1.2, 1.1 and 1.0 are done, the TLS 1.2 group and signature-scheme scans
+//!    run jointly on the accepted signed ECDHE suites: each answer's ServerKeyExchange
+//!    names a group and a scheme, so each hello offers the groups and the schemes not seen
+//!    yet. The first refusal ends the joint phase (it cannot say which list ran out, nor
+//!    whether the ECDSA certificate lost its curve, which at TLS 1.2 must be among the
+//!    offered groups), and each scan goes on alone from where it stood, with every group
+//!    or every scheme offered beside its own list.
+//! 5. When every version is done, the fallback-SCSV probe.
 //!
-//! Hellos: `Σ_versions (accepted suites + 1) + groups + signature schemes + 1`, plus one
-//! per version where server and client order could not be told apart from the answers.
+//! Hellos: at most `Σ_versions (accepted suites + 1) + 1 (SCSV)`, plus for TLS 1.3
+//! `max(0, groups − suites) + 1`, plus for TLS 1.2 `max(groups, schemes) − 1 + 3` (two
+//! ends and the ambiguous refusal), plus one per version or group family where server and
+//! client order could not be told apart from the answers. The harness's dual-certificate
+//! Postfix (3 + 6 suites, 5 + 5 groups, 13 schemes) takes 34; the lowest count any plan
+//! of one-group-and-one-scheme-per-answer can reach there is 33.
 
 use std::collections::BTreeMap;
 
@@ -148,8 +164,19 @@ impl TlsFindings {
 #[derive(Clone, Debug)]
 enum Job {
     Sslv2,
-    Version { index: usize, offer: Vec<CipherSuite>, deflate: bool },
+    /// A version's hello; `groups` is the TLS 1.3 group offer riding on it, if any.
+    Version {
+        index: usize,
+        offer: Vec<CipherSuite>,
+        deflate: bool,
+        groups: Option<Vec<NamedGroup>>,
+    },
     Groups12(Vec<NamedGroup>),
+    /// A TLS 1.2 hello that enumerates groups and signature schemes at once.
+    Joint12 {
+        groups: Vec<NamedGroup>,
+        sigalgs: Vec<SignatureScheme>,
+    },
     Groups13(Vec<NamedGroup>),
     Sigalgs(Vec<SignatureScheme>),
     Fallback,
@@ -177,6 +204,13 @@ pub struct ScanPlanner {
     groups13: Option<GroupScan>,
     sigalgs: Option<SigalgScan>,
     fallback: Option<FallbackProbe>,
+    /// True while the TLS 1.2 group and signature-scheme scans share their hellos.
+    joint12: bool,
+    /// The accepted TLS 1.2 suites that show both a group and a scheme (signed ECDHE).
+    joint12_suites: Vec<CipherSuite>,
+    /// A TLS 1.3 enumeration answer set aside: a refusal of a hello whose riding group
+    /// offer may have been the cause (index of the version, offer, outcome).
+    stash13: Option<(usize, Vec<CipherSuite>, HelloOutcome)>,
     /// Set once the scans that follow the enumerations were decided.
     followups: [bool; 4],
     first_group: BTreeMap<ProtocolVersion, NamedGroup>,
@@ -204,6 +238,9 @@ impl ScanPlanner {
             groups13: None,
             sigalgs: None,
             fallback: None,
+            joint12: false,
+            joint12_suites: Vec::new(),
+            stash13: None,
             followups: [false; 4],
             first_group: BTreeMap::new(),
             first_sigalg: None,
@@ -249,9 +286,15 @@ impl ScanPlanner {
         if !self.followups[0] && done(self, ProtocolVersion::TLSV1_3) {
             self.followups[0] = true;
             if let Some(s) = self.scan(ProtocolVersion::TLSV1_3).filter(|s| s.supported == Some(true)) {
-                let first = self.first_group.get(&ProtocolVersion::TLSV1_3).copied();
-                self.groups13 =
-                    Some(GroupScan::new(ProtocolVersion::TLSV1_3, s.accepted(), tls13_groups(), first));
+                let accepted = s.accepted();
+                match self.groups13.as_mut() {
+                    Some(g) => g.suites = accepted,
+                    None => {
+                        let first = self.first_group.get(&ProtocolVersion::TLSV1_3).copied();
+                        self.groups13 =
+                            Some(GroupScan::new(ProtocolVersion::TLSV1_3, accepted, tls13_groups(), first));
+                    }
+                }
             }
         }
         if !self.followups[1] && done(self, ProtocolVersion::TLSV1_2) {
@@ -287,6 +330,14 @@ impl ScanPlanner {
                     self.groups12 = Some(GroupScan::new(v, ecdhe, tls12_groups(), first));
                     break;
                 }
+            }
+            // Signed ECDHE answers show a group and a scheme: while both scans go on, one
+            // hello serves both (see the module documentation).
+            if let (Some(g), Some(s)) = (&self.groups12, &self.sigalgs)
+                && g.version == ProtocolVersion::TLSV1_2
+            {
+                self.joint12_suites = g.suites.iter().copied().filter(|c| s.suites.contains(c)).collect();
+                self.joint12 = !self.joint12_suites.is_empty();
             }
         }
         if !self.followups[3] && self.versions.iter().all(VersionScan::is_done) {
@@ -342,6 +393,143 @@ impl ScanPlanner {
     }
 }
 
+impl ScanPlanner {
+    /// Creates the TLS 1.3 group scan once the first TLS 1.3 answer gave the server's
+    /// first group, so that it can ride on the rest of the suite enumeration.
+    fn start_riding13(&mut self, index: usize) {
+        if self.groups13.is_some() || self.versions[index].supported != Some(true) {
+            return;
+        }
+        if let Some(&first) = self.first_group.get(&ProtocolVersion::TLSV1_3) {
+            let accepted = self.versions[index].accepted();
+            self.groups13 =
+                Some(GroupScan::new(ProtocolVersion::TLSV1_3, accepted, tls13_groups(), Some(first)));
+        }
+    }
+
+    /// The answer to a TLS 1.3 enumeration hello that carried a group offer. A chosen
+    /// suite feeds both scans. A refusal is the suites' end only if the offer held a group
+    /// the server takes; otherwise it is set aside until a hello of the group scan alone
+    /// (the accepted suites with the same groups) tells whose end it was.
+    fn on_riding13(
+        &mut self,
+        index: usize,
+        offer: Vec<CipherSuite>,
+        deflate: bool,
+        groups: &[NamedGroup],
+        outcome: HelloOutcome,
+    ) {
+        let version = self.versions[index].version;
+        self.observe(version, &outcome, false, deflate);
+        let verdict = super::Verdict::of(&outcome, version, &offer);
+        let Some(g) = self.groups13.as_mut() else {
+            self.versions[index].on_outcome(&offer, &outcome, &mut self.shared);
+            return;
+        };
+        match verdict {
+            super::Verdict::Chosen { suite, .. } => {
+                if !g.suites.contains(&suite) {
+                    g.suites.push(suite);
+                }
+                g.on_outcome(groups, &outcome);
+                self.versions[index].on_outcome(&offer, &outcome, &mut self.shared);
+            }
+            super::Verdict::Unknown => {
+                g.unsend();
+                self.versions[index].on_outcome(&offer, &outcome, &mut self.shared);
+            }
+            _ if g.holds_known(groups) => {
+                g.unsend();
+                self.versions[index].on_outcome(&offer, &outcome, &mut self.shared);
+            }
+            _ => {
+                g.unsend();
+                g.suites = self.versions[index].accepted();
+                self.stash13 = Some((index, offer, outcome));
+            }
+        }
+    }
+
+    /// After a hello of the TLS 1.3 group scan alone: if it found a group, the set-aside
+    /// refusal was the suites' end; if it was refused, the groups ended and the suite
+    /// offer goes out again with every group.
+    fn settle_stash13(&mut self, found_more: bool, retrying: bool) {
+        if retrying {
+            return;
+        }
+        let Some((index, offer, outcome)) = self.stash13.take() else { return };
+        if found_more {
+            self.versions[index].on_outcome(&offer, &outcome, &mut self.shared);
+        } else {
+            self.versions[index].reoffer();
+        }
+    }
+
+    /// The next joint TLS 1.2 hello: the signed ECDHE suites with the groups and the
+    /// schemes not seen yet. Ends the joint phase when either scan has nothing to offer.
+    fn next_joint12(&mut self, rng: ProbeRng<'_>) -> Option<Option<PlannedHello>> {
+        if !self.joint12 {
+            return None;
+        }
+        let (Some(g), Some(s)) = (self.groups12.as_mut(), self.sigalgs.as_mut()) else {
+            self.joint12 = false;
+            return None;
+        };
+        if g.done || s.done {
+            // One of them is done: the other goes on alone.
+            self.joint12 = false;
+            return None;
+        }
+        if !g.can_ride() || !s.can_ride() {
+            // The joint hello is out: wait for it (the solo paths stay closed).
+            return Some(None);
+        }
+        let groups = g.next_offer();
+        let sigalgs = s.next_offer();
+        let (Some(groups), Some(sigalgs)) = (groups.clone(), sigalgs.clone()) else {
+            if groups.is_some() {
+                g.unsend();
+            }
+            if sigalgs.is_some() {
+                s.unsend();
+            }
+            self.joint12 = false;
+            return None;
+        };
+        let mut spec = HelloSpec::new(ProtocolVersion::TLSV1_2, self.joint12_suites.clone());
+        spec.groups = Some(groups.clone());
+        spec.sigalgs = Some(sigalgs.clone());
+        Some(self.emit(Job::Joint12 { groups, sigalgs }, Some(&spec), rng))
+    }
+
+    /// The answer to a joint TLS 1.2 hello. A signed ECDHE answer feeds both scans; a
+    /// refusal cannot tell which list ran out (or whether the ECDSA certificate lost its
+    /// curve), so the joint phase ends and each scan goes on alone from the same offer.
+    fn on_joint12(&mut self, groups: &[NamedGroup], sigalgs: &[SignatureScheme], outcome: &HelloOutcome) {
+        self.observe(ProtocolVersion::TLSV1_2, outcome, false, false);
+        let suites = &self.joint12_suites;
+        let (Some(g), Some(s)) = (self.groups12.as_mut(), self.sigalgs.as_mut()) else { return };
+        match outcome {
+            HelloOutcome::Answered(a)
+                if a.version == Some(ProtocolVersion::TLSV1_2)
+                    && a.suite.is_some_and(|c| suites.contains(&c)) =>
+            {
+                g.on_outcome(groups, outcome);
+                s.on_outcome(sigalgs, outcome);
+            }
+            HelloOutcome::Answered(_) | HelloOutcome::Closed => {
+                self.joint12 = false;
+                g.unsend();
+                s.unsend();
+            }
+            _ => {
+                g.on_outcome(groups, outcome);
+                s.on_outcome(sigalgs, outcome);
+            }
+        }
+    }
+}
+
 impl Planner for ScanPlanner {
     type Findings = TlsFindings;
 
@@ -363,23 +551,38 @@ impl Planner for ScanPlanner {
                 if deflate {
                     spec.compression = COMPRESSION_PROBE.to_vec();
                 }
-                return self.emit(Job::Version { index, offer, deflate }, Some(&spec), rng);
+                // TLS 1.3 suites and groups are chosen independently: the group scan rides
+                // on the suite enumeration.
+                let groups = if version == ProtocolVersion::TLSV1_3 && self.versions[index].is_enumerating() {
+                    self.groups13.as_mut().filter(|g| g.can_ride()).and_then(GroupScan::next_offer)
+                } else {
+                    None
+                };
+                spec.groups.clone_from(&groups);
+                return self.emit(Job::Version { index, offer, deflate, groups }, Some(&spec), rng);
             }
         }
         self.plan_followups();
-        if let Some(offer) = self.groups13.as_mut().and_then(GroupScan::next_offer) {
+        let tls13_busy =
+            self.stash13.is_none() && self.scan(ProtocolVersion::TLSV1_3).is_some_and(|s| !s.is_done());
+        if let Some(offer) = self.groups13.as_mut().filter(|_| !tls13_busy).and_then(GroupScan::next_offer) {
             let suites = self.groups13.as_ref().map(|g| g.suites.clone()).unwrap_or_default();
             let mut spec = HelloSpec::new(ProtocolVersion::TLSV1_3, suites);
             spec.groups = Some(offer.clone());
             return self.emit(Job::Groups13(offer), Some(&spec), rng);
         }
-        if let Some(offer) = self.groups12.as_mut().and_then(GroupScan::next_offer) {
+        if let Some(hello) = self.next_joint12(rng) {
+            return hello;
+        }
+        if let Some(offer) = self.groups12.as_mut().filter(|_| !self.joint12).and_then(GroupScan::next_offer)
+        {
             let (version, suites) = self.groups12.as_ref().map(|g| (g.version, g.suites.clone()))?;
             let mut spec = HelloSpec::new(version, suites);
             spec.groups = Some(offer.clone());
             return self.emit(Job::Groups12(offer), Some(&spec), rng);
         }
-        if let Some(offer) = self.sigalgs.as_mut().and_then(SigalgScan::next_offer) {
+        let sigalgs_free = self.followups[2] && !self.joint12;
+        if let Some(offer) = self.sigalgs.as_mut().filter(|_| sigalgs_free).and_then(SigalgScan::next_offer) {
             let suites = self.sigalgs.as_ref().map(|s| s.suites.clone()).unwrap_or_default();
             let mut spec = HelloSpec::new(ProtocolVersion::TLSV1_2, suites);
             spec.sigalgs = Some(offer.clone());
@@ -398,12 +601,19 @@ impl Planner for ScanPlanner {
         let Some(job) = self.outstanding.remove(&tag) else { return };
         match job {
             Job::Sslv2 => self.sslv2.on_outcome(&outcome),
-            Job::Version { index, offer, deflate } => {
+            Job::Version { index, offer, deflate, groups: None } => {
                 let version = self.versions[index].version;
                 self.observe(version, &outcome, true, deflate);
                 let shared = &mut self.shared;
                 self.versions[index].on_outcome(&offer, &outcome, shared);
+                if version == ProtocolVersion::TLSV1_3 {
+                    self.start_riding13(index);
+                }
             }
+            Job::Version { index, offer, deflate, groups: Some(groups) } => {
+                self.on_riding13(index, offer, deflate, &groups, outcome);
+            }
+            Job::Joint12 { groups, sigalgs } => self.on_joint12(&groups, &sigalgs, &outcome),
             Job::Groups12(offer) => {
                 if let Some(g) = self.groups12.as_mut() {
                     let v = g.version;
@@ -413,7 +623,14 @@ impl Planner for ScanPlanner {
             }
             Job::Groups13(offer) => {
                 if let Some(g) = self.groups13.as_mut() {
+                    let before = g.found();
                     g.on_outcome(&offer, &outcome);
+                    let found_more = g.found() > before;
+                    let retrying = !g.done
+                        && g.can_ride()
+                        && !found_more
+                        && !matches!(outcome, HelloOutcome::Answered(_) | HelloOutcome::Closed);
+                    self.settle_stash13(found_more, retrying);
                 }
             }
             Job::Sigalgs(offer) => {
@@ -507,7 +724,7 @@ impl Planner for ScanPlanner {
                 preferred,
                 complete,
             },
-            sig_algs: self.sigalgs.as_ref().map(|s| s.picks.clone()).unwrap_or_default(),
+            sig_algs: self.sigalgs.as_ref().map(|s| by_key_type(&s.picks)).unwrap_or_default(),
             dhe_bits: self.dhe_bits.clone(),
             dhe_groups: self.dhe_groups.clone(),
             chains: self.chains.clone(),
@@ -515,6 +732,23 @@ impl Planner for ScanPlanner {
             hellos_sent: self.hellos_sent,
         }
     }
+}
+
+/// The schemes grouped by the key type they sign with, each group in the order the
+/// server chose them, the groups in the order their first scheme was chosen. The joint
+/// hellos interleave the key types (an offer without the ECDSA certificate's curve
+/// switches the server to its RSA certificate); within a key type the picks are the
+/// server's preference, which is what the list shows.
+fn by_key_type(picks: &[SignatureScheme]) -> Vec<SignatureScheme> {
+    let mut types: Vec<Option<crate::registry::Authentication>> = Vec::new();
+    for p in picks {
+        if !types.contains(&p.signing_key()) {
+            types.push(p.signing_key());
+        }
+    }
+    let mut out = picks.to_vec();
+    out.sort_by_key(|p| types.iter().position(|t| *t == p.signing_key()));
+    out
 }
 
 /// Compression methods a scan offers on first hellos (for documentation and tests).

@@ -4,7 +4,9 @@
 //! the server's first choice. This scan offers the accepted signed-key-exchange suites
 //! (ECDHE/DHE with RSA, DSS or ECDSA) with every scheme except those already seen, and
 //! removes each new choice until the server refuses: one hello per further scheme plus
-//! one. TLS 1.3 schemes sit in the encrypted CertificateVerify and are not read here.
+//! one. While the TLS 1.2 group scan still runs, both share their hellos (see `scan`).
+//! TLS 1.3 schemes sit in the encrypted CertificateVerify; the scan reads the one each
+//! certificate signs with from the decrypted flight, but does not enumerate them.
 
 use crate::registry::{CipherSuite, SignatureScheme};
 
@@ -33,6 +35,16 @@ impl SigalgScan {
             done: false,
             complete: true,
         }
+    }
+
+    /// True if an offer can go out now on a joint hello: not waiting, not done.
+    pub(crate) fn can_ride(&self) -> bool {
+        !self.waiting && !self.done
+    }
+
+    /// Takes back the offer last handed out: the next offer repeats it.
+    pub(crate) fn unsend(&mut self) {
+        self.waiting = false;
     }
 
     /// The schemes to offer next, or `None` while waiting or done.

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::registry::{CipherCode, CipherSuite as S, NamedGroup as G, ProtocolVersion as V};
-use crate::sim::profiles::{base, sslv3, strong, weak};
+use crate::sim::profiles::{base, dual, sslv3, strong, weak};
 use crate::sim::{SeededRng, SimEnd, SimQuirks, SimServer};
 use crate::wire::flight::{FlightReader, FlightStatus};
 
@@ -156,6 +156,28 @@ fn strong_profile() {
     assert_eq!(ft.heartbeat, Some(false));
     assert_eq!(ft.encrypt_then_mac, Some(false));
     assert!(f.hellos_sent <= 30, "strong: {} hellos > 30", f.hellos_sent);
+}
+
+#[test]
+fn dual_certificate_profile() {
+    // The harness's strong Postfix: the ECDSA certificate needs P-256 among the offered
+    // groups at TLS 1.2, so the joint group and signature-scheme hellos must not lose the
+    // ECDSA schemes when P-256 has been found and is no longer offered.
+    let sim = dual();
+    let f = check("dual", &sim);
+    assert_eq!(f.groups.tls13, sim.groups);
+    assert_eq!(f.groups.tls12, sim.groups);
+    assert_eq!(f.groups.tls12_server_order, Some(true));
+    assert_eq!(f.groups.tls13_server_order, Some(true));
+    let mut got = f.sig_algs.clone();
+    let mut want = sim.sig_algs.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(f.features.fallback_scsv, Some(true));
+    // 4 version probes, TLS 1.3 7 (3 suites and 5 groups), TLS 1.2 suites 7, joint
+    // groups and schemes 15, fallback 1.
+    assert!(f.hellos_sent <= 34, "dual: {} hellos > 34", f.hellos_sent);
 }
 
 #[test]

@@ -19,7 +19,7 @@ use std::fmt;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use super::cipher_suite::Recommended;
+use super::cipher_suite::{Authentication, Recommended};
 use super::{AlertDescription, CompressionMethod, ExtensionType, NamedGroup, SignatureScheme, generated};
 
 /// What kind of key exchange a supported group is.
@@ -314,5 +314,22 @@ mod tests {
         assert_eq!(compression_methods().count(), 3);
         assert_eq!(extension_types().count(), generated::EXTENSION_TYPE_NAMES.len());
         assert_eq!(signature_schemes().count(), generated::SIGNATURE_SCHEME_NAMES.len());
+    }
+}
+
+impl SignatureScheme {
+    /// The certificate key type a TLS 1.2 server signs with under this scheme: RSA for
+    /// PKCS#1 v1.5 and RSA-PSS with an rsaEncryption key (`rsa_pss_rsae_*`), DSA, ECDSA;
+    /// `None` for RSA-PSS keys (`rsa_pss_pss_*`), EdDSA, GOST and unknown code points.
+    pub fn signing_key(self) -> Option<Authentication> {
+        let [hash, signature] = self.0.to_be_bytes();
+        match (hash, signature) {
+            (0x08, 0x04..=0x06) => Some(Authentication::Rsa),
+            (0x08, _) => None,
+            (0x01..=0x06, 1) => Some(Authentication::Rsa),
+            (0x01..=0x06, 2) => Some(Authentication::Dss),
+            (0x01..=0x06, 3) => Some(Authentication::Ecdsa),
+            _ => None,
+        }
     }
 }
