@@ -1,5 +1,7 @@
 //! A real Postfix on 127.0.0.1: SMTP with STARTTLS, submission with required TLS (AUTH
-//! offered only after TLS), and smtps (wrapper mode), from a private configuration.
+//! offered only after TLS), and smtps (wrapper mode), from a private configuration. smtp
+//! and smtps serve an RSA and an ECDSA certificate; submission only the RSA one (the
+//! common single-certificate set-up, whose scan cost differs: see `tests/scan_real.rs`).
 //!
 //! # How it runs as root from a private directory (Postfix 3.7, Debian 12)
 //!
@@ -342,6 +344,8 @@ fn master_cf(smtp: SocketAddr, submission: SocketAddr, smtps: SocketAddr) -> Str
 {smtp} inet n - n - - smtpd
 {submission} inet n - n - - smtpd
   -o syslog_name=postfix/submission
+  -o smtpd_tls_eccert_file=
+  -o smtpd_tls_eckey_file=
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes

@@ -38,7 +38,7 @@ pub(crate) const BENCH_PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// The endpoints part (a) scans unless `--endpoints` says otherwise.
-const DEFAULT_ENDPOINTS: &[&str] = &["smtp-strong", "smtp-weak", "imaps-strong"];
+const DEFAULT_ENDPOINTS: &[&str] = &["smtp-strong", "submission-strong", "smtp-weak", "imaps-strong"];
 
 /// The endpoint part (b) scans.
 const NETNS_ENDPOINT: &str = "smtp-strong";
