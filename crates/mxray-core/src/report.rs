@@ -234,9 +234,11 @@ pub struct EndpointReport {
     pub ciphers: Vec<CipherReport>,
     /// Key-exchange groups.
     pub groups: GroupsReport,
-    /// TLS 1.2 signature schemes, in the server's order of choice
-    /// (`"rsa_pss_rsae_sha256"`; unknown ones as `"0x1234"`).
+    /// TLS 1.2 signature schemes, grouped by certificate key type, each group in the
+    /// server's order of choice (`"rsa_pss_rsae_sha256"`; unknown ones as `"0x1234"`).
     pub signature_schemes: Vec<String>,
+    /// TLS 1.3 signature schemes (CertificateVerify), the same way.
+    pub signature_schemes_tls13: Vec<String>,
     /// Session features (`null` where no answer could tell).
     pub features: FeatureFindings,
     /// Every distinct certificate chain the server presented (one per key type).
@@ -338,6 +340,7 @@ impl EndpointReport {
                 complete,
             },
             signature_schemes: names(&findings.sig_algs),
+            signature_schemes_tls13: names(&findings.sig_algs_tls13),
             features: findings.features,
             certificates,
             grade: grading.letter.to_string(),

@@ -143,7 +143,10 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         writeln!(out, "  DHE         {}{groups}", bits.join(", "))?;
     }
     if !e.signature_schemes.is_empty() {
-        writeln!(out, "  Signatures  {}", e.signature_schemes.join(", "))?;
+        writeln!(out, "  Signatures  {} (TLS 1.2)", e.signature_schemes.join(", "))?;
+    }
+    if !e.signature_schemes_tls13.is_empty() {
+        writeln!(out, "  Signatures  {} (TLS 1.3)", e.signature_schemes_tls13.join(", "))?;
     }
     writeln!(out, "  Features    {}", features(&e.features))?;
     certificates(out, e, paint)?;

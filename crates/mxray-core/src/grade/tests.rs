@@ -53,6 +53,8 @@ fn with(versions: &[(V, &[S])]) -> Case {
             versions,
             groups: GroupFindings::default(),
             sig_algs: Vec::new(),
+            sig_algs_tls13: Vec::new(),
+            sig_algs_tls13_complete: false,
             dhe_bits: Vec::new(),
             dhe_groups: Vec::new(),
             features: FeatureFindings::default(),

@@ -124,8 +124,14 @@ pub(crate) fn build(
         let mut r = rng;
         let mut shares = Vec::new();
         let mut private = None;
-        if groups.contains(&NamedGroup::X25519) {
-            let (share, secret) = key_share::generate(NamedGroup::X25519, &mut r).ok()?;
+        // One real share: X25519 while offered, else P-256 (the TLS 1.3 signature-scheme
+        // scan offers P-256 alone to a server without X25519).
+        let share_group =
+            [NamedGroup::X25519, NamedGroup::SECP256R1].into_iter().find(|g| groups.contains(g));
+        if let Some(group) = share_group
+            && (group == NamedGroup::X25519 || groups.len() == 1)
+        {
+            let (share, secret) = key_share::generate(group, &mut r).ok()?;
             shares.push(share);
             private = Some(secret);
         }

@@ -211,6 +211,8 @@ pub struct Answer {
     pub hello_retry: bool,
     /// The TLS 1.3 group: the server's key share, or the group a HelloRetryRequest asks for.
     pub tls13_group: Option<NamedGroup>,
+    /// The scheme of the TLS 1.3 CertificateVerify, when the encrypted flight was read.
+    pub tls13_scheme: Option<SignatureScheme>,
     /// The ServerKeyExchange, decoded with the selected suite's key exchange.
     pub server_key_exchange: Option<Result<ServerKeyExchange, DecodeError>>,
     /// The certificate chain (DER), as sent in plaintext (TLS ≤ 1.2, SSL 2.0).
@@ -263,6 +265,7 @@ impl Answer {
             suite,
             hello_retry,
             tls13_group,
+            tls13_scheme: flight.tls13.as_ref().and_then(|t| t.certificate_verify_scheme),
             server_key_exchange,
             certificates,
             alert: flight.alert,

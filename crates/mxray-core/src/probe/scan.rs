@@ -22,14 +22,17 @@
 //!    whether the ECDSA certificate lost its curve, which at TLS 1.2 must be among the
 //!    offered groups), and each scan goes on alone from where it stood, with every group
 //!    or every scheme offered beside its own list.
-//! 5. When every version is done, the fallback-SCSV probe.
+//! 5. When the TLS 1.3 groups are known, the TLS 1.3 signature schemes: one group with a
+//!    real key share, so every answer is a full flight whose CertificateVerify the core
+//!    decrypts (see `sigalgs`); one hello per further scheme plus one.
+//! 6. When every version is done, the fallback-SCSV probe.
 //!
 //! Hellos: at most `Σ_versions (accepted suites + 1) + 1 (SCSV)`, plus for TLS 1.3
-//! `max(0, groups − suites) + 1`, plus for TLS 1.2 `max(groups, schemes) − 1 + 3` (two
+//! `max(0, groups − suites) + 1` and `schemes` (the first comes free, one refusal), plus for TLS 1.2 `max(groups, schemes) − 1 + 3` (two
 //! ends and the ambiguous refusal), plus one per version or group family where server and
 //! client order could not be told apart from the answers. The harness's dual-certificate
-//! Postfix (3 + 6 suites, 5 + 5 groups, 13 schemes) takes 34; the lowest count any plan
-//! of one-group-and-one-scheme-per-answer can reach there is 33.
+//! Postfix (3 + 6 suites, 5 + 5 groups, 13 + 4 schemes) takes 38; the lowest count any
+//! plan of one-group-and-one-scheme-per-answer can reach there is 37.
 
 use std::collections::BTreeMap;
 
@@ -122,8 +125,14 @@ pub struct TlsFindings {
     pub versions: Vec<VersionFinding>,
     /// Groups.
     pub groups: GroupFindings,
-    /// TLS 1.2 signature schemes, in the order the server chose them.
+    /// TLS 1.2 signature schemes, grouped by key type, each group in the order the
+    /// server chose them.
     pub sig_algs: Vec<SignatureScheme>,
+    /// TLS 1.3 signature schemes (CertificateVerify), the same way.
+    pub sig_algs_tls13: Vec<SignatureScheme>,
+    /// True when the TLS 1.3 schemes were enumerated to the end (false when TLS 1.3 is
+    /// not spoken, the server has neither X25519 nor P-256, or the scan was cut short).
+    pub sig_algs_tls13_complete: bool,
     /// The DH modulus sizes seen in DHE key exchanges.
     pub dhe_bits: Vec<usize>,
     /// The well-known DH groups seen in DHE key exchanges (`"ffdhe2048"`, see
@@ -179,6 +188,7 @@ enum Job {
     },
     Groups13(Vec<NamedGroup>),
     Sigalgs(Vec<SignatureScheme>),
+    Sigalgs13(Vec<SignatureScheme>),
     Fallback,
 }
 
@@ -203,6 +213,7 @@ pub struct ScanPlanner {
     groups12: Option<GroupScan>,
     groups13: Option<GroupScan>,
     sigalgs: Option<SigalgScan>,
+    sigalgs13: Option<SigalgScan>,
     fallback: Option<FallbackProbe>,
     /// True while the TLS 1.2 group and signature-scheme scans share their hellos.
     joint12: bool,
@@ -212,9 +223,10 @@ pub struct ScanPlanner {
     /// offer may have been the cause (index of the version, offer, outcome).
     stash13: Option<(usize, Vec<CipherSuite>, HelloOutcome)>,
     /// Set once the scans that follow the enumerations were decided.
-    followups: [bool; 4],
+    followups: [bool; 5],
     first_group: BTreeMap<ProtocolVersion, NamedGroup>,
     first_sigalg: Option<SignatureScheme>,
+    first_sigalg13: Option<SignatureScheme>,
     dhe_bits: Vec<usize>,
     dhe_groups: Vec<String>,
     chains: Vec<ObservedChain>,
@@ -237,13 +249,15 @@ impl ScanPlanner {
             groups12: None,
             groups13: None,
             sigalgs: None,
+            sigalgs13: None,
             fallback: None,
             joint12: false,
             joint12_suites: Vec::new(),
             stash13: None,
-            followups: [false; 4],
+            followups: [false; 5],
             first_group: BTreeMap::new(),
             first_sigalg: None,
+            first_sigalg13: None,
             dhe_bits: Vec::new(),
             dhe_groups: Vec::new(),
             chains: Vec::new(),
@@ -340,6 +354,15 @@ impl ScanPlanner {
                 self.joint12 = !self.joint12_suites.is_empty();
             }
         }
+        if !self.followups[4] && self.followups[0] && self.groups13.as_ref().is_none_or(|g| g.done) {
+            self.followups[4] = true;
+            let share = self.groups13.as_ref().and_then(|g| {
+                [NamedGroup::X25519, NamedGroup::SECP256R1].into_iter().find(|x| g.picks.contains(x))
+            });
+            if let (Some(g), Some(s)) = (share, self.groups13.as_ref()) {
+                self.sigalgs13 = Some(SigalgScan::tls13(g, s.suites.clone(), self.first_sigalg13));
+            }
+        }
         if !self.followups[3] && self.versions.iter().all(VersionScan::is_done) {
             self.followups[3] = true;
             let mut supported: Vec<&VersionScan> =
@@ -375,6 +398,12 @@ impl ScanPlanner {
                 self.dhe_groups.push(group.to_owned());
                 self.dhe_groups.sort_unstable();
             }
+        }
+        if version == ProtocolVersion::TLSV1_3
+            && self.first_sigalg13.is_none()
+            && let Some(s) = answer.tls13_scheme
+        {
+            self.first_sigalg13 = Some(s);
         }
         if !full_offer {
             return;
@@ -588,6 +617,14 @@ impl Planner for ScanPlanner {
             spec.sigalgs = Some(offer.clone());
             return self.emit(Job::Sigalgs(offer), Some(&spec), rng);
         }
+        if let Some(offer) = self.sigalgs13.as_mut().and_then(SigalgScan::next_offer) {
+            let (suites, group) =
+                self.sigalgs13.as_ref().map(|s| (s.suites.clone(), s.share_group)).unwrap_or_default();
+            let mut spec = HelloSpec::new(ProtocolVersion::TLSV1_3, suites);
+            spec.groups = group.map(|g| vec![g]);
+            spec.sigalgs = Some(offer.clone());
+            return self.emit(Job::Sigalgs13(offer), Some(&spec), rng);
+        }
         if let Some(f) = self.fallback.as_mut()
             && f.wants_hello()
         {
@@ -639,6 +676,12 @@ impl Planner for ScanPlanner {
                     self.observe(ProtocolVersion::TLSV1_2, &outcome, false, false);
                 }
             }
+            Job::Sigalgs13(offer) => {
+                self.observe(ProtocolVersion::TLSV1_3, &outcome, false, false);
+                if let Some(s) = self.sigalgs13.as_mut() {
+                    s.on_outcome(&offer, &outcome);
+                }
+            }
             Job::Fallback => {
                 if let Some(f) = self.fallback.as_mut() {
                     f.on_outcome(&outcome);
@@ -656,6 +699,7 @@ impl Planner for ScanPlanner {
             && self.groups12.as_ref().is_none_or(|g| g.done)
             && self.groups13.as_ref().is_none_or(|g| g.done)
             && self.sigalgs.as_ref().is_none_or(|s| s.done)
+            && self.sigalgs13.as_ref().is_none_or(|s| s.done)
             && self.fallback.as_ref().is_none_or(|f| f.done)
     }
 
@@ -725,6 +769,8 @@ impl Planner for ScanPlanner {
                 complete,
             },
             sig_algs: self.sigalgs.as_ref().map(|s| by_key_type(&s.picks)).unwrap_or_default(),
+            sig_algs_tls13: self.sigalgs13.as_ref().map(|s| by_key_type(&s.picks)).unwrap_or_default(),
+            sig_algs_tls13_complete: self.sigalgs13.as_ref().is_some_and(|s| s.complete && s.done),
             dhe_bits: self.dhe_bits.clone(),
             dhe_groups: self.dhe_groups.clone(),
             chains: self.chains.clone(),

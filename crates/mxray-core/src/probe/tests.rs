@@ -176,8 +176,10 @@ fn dual_certificate_profile() {
     assert_eq!(got, want);
     assert_eq!(f.features.fallback_scsv, Some(true));
     // 4 version probes, TLS 1.3 7 (3 suites and 5 groups), TLS 1.2 suites 7, joint
-    // groups and schemes 15, fallback 1.
-    assert!(f.hellos_sent <= 34, "dual: {} hellos > 34", f.hellos_sent);
+    // groups and schemes 15, fallback 1, and one TLS 1.3 signature-scheme hello (the
+    // simulation sends no encrypted flight, so that scan ends at its first answer; against
+    // the real Postfix it takes four: `tests/scan_real.rs`).
+    assert!(f.hellos_sent <= 35, "dual: {} hellos > 35", f.hellos_sent);
 }
 
 #[test]

@@ -448,6 +448,7 @@ mod tests {
             suite: None,
             hello_retry: false,
             tls13_group: None,
+            tls13_scheme: None,
             server_key_exchange: Some(Ok(ServerKeyExchange {
                 psk_identity_hint: None,
                 params: KeyExchangeParams::Dh(DheParams { p, g: vec![2], ys: vec![0x42; 8] }),
@@ -466,6 +467,8 @@ mod tests {
             versions: Vec::new(),
             groups: crate::probe::GroupFindings::default(),
             sig_algs: Vec::new(),
+            sig_algs_tls13: Vec::new(),
+            sig_algs_tls13_complete: false,
             dhe_bits: answer.dhe_bits().into_iter().collect(),
             dhe_groups: Vec::new(),
             features: crate::probe::FeatureFindings::default(),

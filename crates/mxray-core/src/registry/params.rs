@@ -247,9 +247,47 @@ info_table!(
     "compression method"
 );
 
+impl SignatureScheme {
+    /// The certificate key type a TLS 1.2 server signs with under this scheme: RSA for
+    /// PKCS#1 v1.5 and RSA-PSS with an rsaEncryption key (`rsa_pss_rsae_*`), DSA, ECDSA;
+    /// `None` for RSA-PSS keys (`rsa_pss_pss_*`), EdDSA, GOST and unknown code points.
+    pub fn signing_key(self) -> Option<Authentication> {
+        let [hash, signature] = self.0.to_be_bytes();
+        match (hash, signature) {
+            (0x08, 0x04..=0x06) => Some(Authentication::Rsa),
+            (0x08, _) => None,
+            (0x01..=0x06, 1) => Some(Authentication::Rsa),
+            (0x01..=0x06, 2) => Some(Authentication::Dss),
+            (0x01..=0x06, 3) => Some(Authentication::Ecdsa),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signing_key_of_schemes() {
+        use crate::registry::Authentication as A;
+        for (scheme, key) in [
+            (SignatureScheme::RSA_PKCS1_SHA1, Some(A::Rsa)),
+            (SignatureScheme(0x0301), Some(A::Rsa)),
+            (SignatureScheme(0x0402), Some(A::Dss)),
+            (SignatureScheme::ECDSA_SECP256R1_SHA256, Some(A::Ecdsa)),
+            (SignatureScheme::ECDSA_SHA1, Some(A::Ecdsa)),
+            (SignatureScheme::RSA_PSS_RSAE_SHA256, Some(A::Rsa)),
+            (SignatureScheme::RSA_PSS_RSAE_SHA512, Some(A::Rsa)),
+            (SignatureScheme(0x0809), None),
+            (SignatureScheme(0x0807), None),
+            (SignatureScheme(0x0101), Some(A::Rsa)),
+            (SignatureScheme(0x0703), None),
+            (SignatureScheme(0xEEEE), None),
+        ] {
+            assert_eq!(scheme.signing_key(), key, "{scheme:?}");
+        }
+    }
 
     #[test]
     fn groups_have_kind_and_size() {
@@ -314,22 +352,5 @@ mod tests {
         assert_eq!(compression_methods().count(), 3);
         assert_eq!(extension_types().count(), generated::EXTENSION_TYPE_NAMES.len());
         assert_eq!(signature_schemes().count(), generated::SIGNATURE_SCHEME_NAMES.len());
-    }
-}
-
-impl SignatureScheme {
-    /// The certificate key type a TLS 1.2 server signs with under this scheme: RSA for
-    /// PKCS#1 v1.5 and RSA-PSS with an rsaEncryption key (`rsa_pss_rsae_*`), DSA, ECDSA;
-    /// `None` for RSA-PSS keys (`rsa_pss_pss_*`), EdDSA, GOST and unknown code points.
-    pub fn signing_key(self) -> Option<Authentication> {
-        let [hash, signature] = self.0.to_be_bytes();
-        match (hash, signature) {
-            (0x08, 0x04..=0x06) => Some(Authentication::Rsa),
-            (0x08, _) => None,
-            (0x01..=0x06, 1) => Some(Authentication::Rsa),
-            (0x01..=0x06, 2) => Some(Authentication::Dss),
-            (0x01..=0x06, 3) => Some(Authentication::Ecdsa),
-            _ => None,
-        }
     }
 }
