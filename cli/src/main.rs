@@ -9,6 +9,7 @@
 //! resolve), with a message that says what to fix.
 
 mod cmd;
+mod html;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -154,6 +154,36 @@ fn certs() -> &'static Path {
                 "365",
             ],
         );
+        // A certificate whose subject and SAN carry markup, for the HTML page's escaping.
+        std::fs::write(
+            d.join("hostile.cnf"),
+            "[req]\ndistinguished_name=dn\n[dn]\n[ext]\nsubjectAltName=DNS:evil.example,URI:javascript:alert(2)\n",
+        )
+        .unwrap();
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "hostile.key",
+                "-out",
+                "hostile.pem",
+                "-subj",
+                "/CN=<script>alert(1)<\\/script>/O=\"quoted\" & <b>bold<\\/b>",
+                "-days",
+                "30",
+                "-config",
+                "hostile.cnf",
+                "-extensions",
+                "ext",
+            ],
+        );
         let leaf = std::fs::read_to_string(d.join("leaf.pem")).unwrap();
         let int = std::fs::read_to_string(d.join("int.pem")).unwrap();
         std::fs::write(d.join("chain.pem"), format!("{leaf}{int}")).unwrap();
@@ -299,4 +329,73 @@ fn stdin_der_and_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     let out = mxray(&["pem", &path("chain.pem"), "--at", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Runs `mxray pem ARGS… --html FILE` and returns the page.
+fn html(name: &str, args: &[&str]) -> String {
+    let file = certs().join(name);
+    let out = mxray(&[&["pem"], args, &["--html", file.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Validation levels"), "stdout keeps the text");
+    std::fs::read_to_string(&file).unwrap()
+}
+
+/// What every page must hold and must not: self-contained, no script, strict CSP.
+fn assert_self_contained(page: &str) {
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;"));
+    assert!(page.contains("@media print"));
+    let lower = page.to_ascii_lowercase();
+    for asset in ["<script", "src=", "href=", "url(", "@import", "http://", "https://"] {
+        assert!(!lower.contains(asset), "no external asset or script ({asset})");
+    }
+}
+
+#[test]
+fn html_page_holds_the_certificate_block_and_levels() {
+    let page = html(
+        "good.html",
+        &[&path("chain.pem"), "--host", "mx.example.org", "--ca", &path("root.pem")],
+    );
+    assert_self_contained(&page);
+    for needle in [
+        "Certificate #1 (server certificate)",
+        "Certificate #2 (intermediate)",
+        "CN=mx.example.org",
+        "DNS:mx.example.org, DNS:*.mail.example.org",
+        "CN=mxray test intermediate",
+        "sha256WithRSAEncryption",
+        "RSA 2048 bits",
+        "ECC P-256 (256 bits)",
+        "SHA-256 fingerprint",
+        "<td>Certificate validation</td><td class=\"ok\">pass</td>",
+        "<td>Domain validation</td><td class=\"ok\">pass</td>",
+        "matches mx.example.org",
+    ] {
+        assert!(page.contains(needle), "{needle:?} missing in:\n{page}");
+    }
+    let page = html("weak.html", &[&path("weak.pem"), "--host", "mx.example.org"]);
+    for needle in ["x509.self-signed", "x509.sha1-signature", "x509.weak-rsa-key", "FAIL: "] {
+        assert!(page.contains(needle), "{needle:?} missing in:\n{page}");
+    }
+}
+
+#[test]
+fn html_page_escapes_a_hostile_subject() {
+    let page = html("hostile.html", &[&path("hostile.pem"), "--host", "evil.example"]);
+    assert_self_contained(&page);
+    assert!(page.contains("CN=&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+    assert!(page.contains("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt;"), "{page}");
+    assert!(!page.contains("<b>bold"), "{page}");
+    assert!(page.contains("javascript:alert(2)"), "a URI SAN is shown as text: {page}");
+    assert!(!page.contains("href"), "and never as a link");
+}
+
+#[test]
+fn html_to_a_missing_directory_fails_and_writes_nothing() {
+    let file = certs().join("no-such-dir").join("page.html");
+    let out = mxray(&["pem", &path("chain.pem"), "--html", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("page.html"));
+    assert!(!file.exists());
 }

@@ -1,4 +1,4 @@
-//! `mxray pem FILE|- [--host NAME] [--at TIME] [--ca FILE] [--json]`: analyse a PEM or DER
+//! `mxray pem FILE|- [--host NAME] [--at TIME] [--ca FILE] [--json] [--html FILE]`: analyse a PEM or DER
 //! certificate chain offline, with the same code the scan and the browser page use.
 //!
 //! Terminal output follows sslscan's certificate block (signature algorithm, key and
@@ -48,6 +48,10 @@ pub(crate) struct Args {
     /// Print the JSON report instead of text.
     #[arg(long)]
     json: bool,
+
+    /// Also write the report as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Caps the bytes read from a file or stdin (the core caps again).
@@ -84,6 +88,10 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         anyhow::bail!("{}: no certificate found", args.file);
     }
     let report = x509::analyse(&chain, args.host.as_deref(), now, &trust, args.expiry_warning);
+    if let Some(path) = &args.html {
+        let source = if args.file == "-" { "standard input" } else { args.file.as_str() };
+        crate::html::write_atomic(path, crate::html::pem_page(&report, source).as_bytes())?;
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report).context("writing JSON")?;
         writeln!(out)?;
