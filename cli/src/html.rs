@@ -22,7 +22,9 @@ use anyhow::{Context, Result};
 use mxray_core::grade::{Grading, NcscClass, Verdict};
 use mxray_core::probe::FeatureFindings;
 use mxray_core::report::{CertificateReport, EndpointReport, ScanReport, Severity, Strength};
-use mxray_core::x509::{CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, ValidationLevels, format_time};
+use mxray_core::x509::{
+    CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, ValidationLevels, format_time,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -315,7 +317,11 @@ fn endpoint(page: &mut Page, e: &EndpointReport) {
             page.el("<td class=\"mono\">", c.code, "</td>");
             page.el("<td class=\"mono\">", c.name.unwrap_or("(unknown)"), "</td>");
             page.el("<td class=\"mono\">", c.openssl.unwrap_or("-"), "</td>");
-            page.el("<td class=\"num\">", c.bits.map(|b| b.to_string()).unwrap_or_else(|| "?".into()), "</td>");
+            page.el(
+                "<td class=\"num\">",
+                c.bits.map(|b| b.to_string()).unwrap_or_else(|| "?".into()),
+                "</td>",
+            );
             page.td(c.kx.map(|k| label(&k)).unwrap_or_default());
             match c.strength {
                 Strength::Secure => page.raw("<td class=\"ok\">secure</td>"),
@@ -344,7 +350,8 @@ fn endpoint(page: &mut Page, e: &EndpointReport) {
     }
     if !g.dhe_bits.is_empty() {
         let bits: Vec<String> = g.dhe_bits.iter().map(|b| format!("{b} bits")).collect();
-        let groups = if g.dhe_groups.is_empty() { String::new() } else { format!(" ({})", g.dhe_groups.join(", ")) };
+        let groups =
+            if g.dhe_groups.is_empty() { String::new() } else { format!(" ({})", g.dhe_groups.join(", ")) };
         page.item("DHE", format_args!("{}{groups}", bits.join(", ")));
     }
     if !e.signature_schemes.is_empty() {

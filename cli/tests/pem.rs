@@ -343,7 +343,9 @@ fn html(name: &str, args: &[&str]) -> String {
 /// What every page must hold and must not: self-contained, no script, strict CSP.
 fn assert_self_contained(page: &str) {
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
-    assert!(page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;"));
+    assert!(
+        page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;")
+    );
     assert!(page.contains("@media print"));
     let lower = page.to_ascii_lowercase();
     for asset in ["<script", "src=", "href=", "url(", "@import", "http://", "https://"] {
@@ -353,10 +355,8 @@ fn assert_self_contained(page: &str) {
 
 #[test]
 fn html_page_holds_the_certificate_block_and_levels() {
-    let page = html(
-        "good.html",
-        &[&path("chain.pem"), "--host", "mx.example.org", "--ca", &path("root.pem")],
-    );
+    let page =
+        html("good.html", &[&path("chain.pem"), "--host", "mx.example.org", "--ca", &path("root.pem")]);
     assert_self_contained(&page);
     for needle in [
         "Certificate #1 (server certificate)",

@@ -118,7 +118,9 @@ fn html_page_has_the_report_and_escapes_a_hostile_banner() {
     let e = &report["endpoints"][0];
 
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert!(page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;"));
+    assert!(
+        page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;")
+    );
     assert_markup_is_inert(&page);
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; ESMTP &quot;x&quot; &amp; y"), "{page}");
     assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;, STARTTLS"), "capabilities escaped: {page}");
@@ -129,8 +131,10 @@ fn html_page_has_the_report_and_escapes_a_hostile_banner() {
         assert!(page.contains(c["code"].as_str().unwrap()), "{c}");
     }
     assert!(page.contains("TLSv1.0 ciphers") && page.contains("<td class=\"warn\">weak</td>"), "{page}");
-    assert!(page.contains(&format!("<span class=\"grade bad\">{}</span>", e["grade"].as_str().unwrap()))
-        || page.contains(&format!(">{}</span>", e["grade"].as_str().unwrap())));
+    assert!(
+        page.contains(&format!("<span class=\"grade bad\">{}</span>", e["grade"].as_str().unwrap()))
+            || page.contains(&format!(">{}</span>", e["grade"].as_str().unwrap()))
+    );
     for f in e["grading"]["findings"].as_array().unwrap() {
         assert!(page.contains(f["id"].as_str().unwrap()), "{f}");
         assert!(page.contains(&escaped(f["section"].as_str().unwrap())), "{f}");
@@ -140,7 +144,8 @@ fn html_page_has_the_report_and_escapes_a_hostile_banner() {
         assert!(page.contains(f["id"].as_str().unwrap()), "{f}");
         assert!(page.contains(&escaped(f["message"].as_str().unwrap())), "{f}");
     }
-    for needle in ["Mozilla server-side TLS", "NCSC-NL classification", "Mail posture", "Plaintext dialogue"] {
+    for needle in ["Mozilla server-side TLS", "NCSC-NL classification", "Mail posture", "Plaintext dialogue"]
+    {
         assert!(page.contains(needle), "{needle}");
     }
     assert!(page.contains(&format!("{} connections", e["connections"])), "{page}");
@@ -173,5 +178,9 @@ fn assert_markup_is_inert(page: &str) {
 
 /// Text as the page escapes it.
 fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
