@@ -23,7 +23,7 @@ use mxray_core::grade::{Grading, NcscClass, Verdict};
 use mxray_core::probe::FeatureFindings;
 use mxray_core::report::{CertificateReport, EndpointReport, ScanReport, Severity, Strength};
 use mxray_core::x509::{
-    CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, ValidationLevels, format_time,
+    CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, OcspStatus, ValidationLevels, format_time,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -453,6 +453,15 @@ fn chain(page: &mut Page, report: &ChainReport) {
         page.el("<span class=\"mono\">", host, "</span>: ");
         page.text(text);
         page.raw("</p>\n");
+    }
+    if let Some(ocsp) = &report.ocsp {
+        page.raw("<p>Stapled OCSP response: ");
+        let cell = match ocsp.status {
+            OcspStatus::Good if ocsp.signature_valid == Some(true) => "<span class=\"ok\">",
+            OcspStatus::Revoked => "<span class=\"bad\">",
+            _ => "<span class=\"warn\">",
+        };
+        page.el(cell, crate::cmd::pem::ocsp_summary(ocsp), "</span></p>\n");
     }
     levels(page, &report.levels);
     if report.findings.is_empty() {

@@ -399,3 +399,50 @@ fn html_to_a_missing_directory_fails_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("page.html"));
     assert!(!file.exists());
 }
+
+/// The OCSP fixtures of the core (made with `openssl ocsp`, see their README).
+fn ocsp_fixture(name: &str) -> String {
+    format!("{}/../crates/mxray-core/tests/fixtures/ocsp/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn ocsp_revoked_fails_the_certificate_level_good_passes() {
+    // An hour after the fixtures were made.
+    let leaf = report(&[&ocsp_fixture("leaf.pem")]);
+    let at = (leaf["certificates"][0]["not_before"].as_i64().unwrap() + 3600).to_string();
+    let check = |response: &str| {
+        report(&[
+            &ocsp_fixture("leaf.pem"),
+            "--ca",
+            &ocsp_fixture("ca.pem"),
+            "--no-mozilla",
+            "--host",
+            "mx.example.org",
+            "--at",
+            &at,
+            "--ocsp",
+            &ocsp_fixture(response),
+        ])
+    };
+    let r = check("revoked.der");
+    assert_eq!(r["ocsp"]["status"], "revoked", "{r:#}");
+    assert_eq!(r["ocsp"]["signature_valid"], true);
+    assert!(ids(&r).contains(&"x509.ocsp-revoked".to_owned()), "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], false);
+    assert!(r["levels"]["certificate"]["reason"].as_str().unwrap().contains("revoked"));
+
+    let r = check("good.der");
+    assert_eq!(r["ocsp"]["status"], "good", "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], true, "{r:#}");
+    assert_eq!(ids(&r), Vec::<String>::new());
+
+    let r = check("bad-signature.der");
+    assert!(ids(&r).contains(&"x509.ocsp-bad-signature".to_owned()), "{r:#}");
+    assert_eq!(r["levels"]["certificate"]["pass"], true, "a forged revocation is not believed");
+
+    let out = mxray(&["pem", &ocsp_fixture("leaf.pem"), "--ocsp", &ocsp_fixture("revoked.der"), "--at", &at]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Stapled OCSP response: REVOKED on"), "{text}");
+    let out = mxray(&["pem", &ocsp_fixture("leaf.pem"), "--ocsp", &ocsp_fixture("missing.der")]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -204,6 +204,9 @@ fn certificates(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Resu
             level(&c.chain.levels.certificate),
             level(&c.chain.levels.domain)
         )?;
+        if let Some(ocsp) = &c.chain.ocsp {
+            writeln!(out, "    Stapled OCSP: {}", crate::cmd::pem::ocsp_summary(ocsp))?;
+        }
         for f in &c.chain.findings {
             writeln!(out, "    {} {}", paint.severity(f.severity), f.message)?;
         }
