@@ -389,6 +389,7 @@ fn html_page_escapes_a_hostile_subject() {
     assert!(!page.contains("<b>bold"), "{page}");
     assert!(page.contains("javascript:alert(2)"), "a URI SAN is shown as text: {page}");
     assert!(!page.contains("href"), "and never as a link");
+    assert!(page.contains("x509.cn-not-in-san"), "the CN is not among the SANs: {page}");
 }
 
 #[test]

@@ -175,6 +175,8 @@ pub mod ids {
     pub const NAME_MISMATCH: &str = "x509.name-mismatch";
     /// The host name matched only the subject CN (no SAN).
     pub const CN_FALLBACK: &str = "x509.cn-fallback";
+    /// The subject CN names something the SAN does not list (CA/B BR 7.1.4.3).
+    pub const CN_NOT_IN_SAN: &str = "x509.cn-not-in-san";
     /// No path to a trusted root.
     pub const UNTRUSTED: &str = "x509.untrusted";
     /// The leaf's EKU does not allow TLS server authentication.
@@ -221,7 +223,9 @@ pub struct ValidationLevels {
     /// Encryption only: any certificate is accepted (opportunistic TLS, RFC 7435). True
     /// when there is a certificate at all.
     pub encryption_only: bool,
-    /// Certificate validation: a path to a trusted root, every certificate in its validity.
+    /// Certificate validation: a path to a trusted root, every certificate in its validity,
+    /// no key that clients refuse (RSA < 2048, DSA, non-NIST curves), not revoked by a
+    /// verified stapled OCSP response.
     #[serde(serialize_with = "serialize_level")]
     pub certificate: Result<(), String>,
     /// Domain validation: certificate validation and the host name in the SAN.
@@ -504,6 +508,24 @@ pub fn analyse_stapled(
     }
 
     // Names.
+    let has_san = !(leaf.dns_names.is_empty() && leaf.ip_addresses.is_empty());
+    let strays: Vec<&str> = leaf
+        .subject_cn
+        .iter()
+        .filter(|cn| !leaf.dns_names.iter().chain(&leaf.ip_addresses).any(|san| san.eq_ignore_ascii_case(cn)))
+        .map(String::as_str)
+        .collect();
+    if has_san && !strays.is_empty() {
+        add(
+            ids::CN_NOT_IN_SAN,
+            Severity::Low,
+            format!(
+                "the subject CN ({}) is not among the subjectAltName entries: old clients that read the CN see another name (CA/B BR 7.1.4.3)",
+                strays.join(", ")
+            ),
+            Some(0),
+        );
+    }
     let name_match = host.map(|host| names::match_host(leaf, host));
     match (&name_match, host) {
         (Some(NameMatch::CommonNameFallback(cn)), Some(host)) => add(
@@ -535,6 +557,14 @@ pub fn analyse_stapled(
     if let Err(reason) = &certificate {
         add(ids::UNTRUSTED, Severity::High, format!("certificate validation fails: {reason}"), None);
     }
+    // Keys that validating clients refuse although the path is sound (webpki leaves key
+    // sizes to the caller): browsers and current TLS libraries reject RSA under 2048 bits,
+    // DSA and curves other than the NIST P-curves. Findings above say which.
+    if certificate.is_ok()
+        && let Some(reason) = refused_key(&certificates, &path)
+    {
+        certificate = Err(reason);
+    }
     let ocsp = stapled_ocsp.map(|response| {
         let leaf = &parsed[0];
         let issuer_name = leaf.issuer().as_raw();
@@ -562,6 +592,28 @@ pub fn analyse_stapled(
     let mut report = finish(host, now_unix, certificates, path, name_match, trust, findings, levels);
     report.ocsp = ocsp;
     report
+}
+
+/// Why validating clients refuse a key on the leaf's path (roots excepted: their keys are
+/// the root store's business), if they do.
+fn refused_key(certificates: &[CertInfo], path: &[usize]) -> Option<String> {
+    path.iter().filter_map(|&i| certificates.get(i).map(|c| (i, c))).find_map(|(i, cert)| {
+        if i != 0 && cert.self_signed {
+            return None;
+        }
+        let what =
+            if i == 0 { "the server certificate".to_owned() } else { format!("certificate #{}", i + 1) };
+        match cert.key.kind {
+            KeyKind::Rsa if cert.key.bits < 2048 => {
+                Some(format!("{what} has a {}-bit RSA key", cert.key.bits))
+            }
+            KeyKind::Dsa => Some(format!("{what} has a DSA key")),
+            KeyKind::Ec if !matches!(cert.key.curve.as_deref(), Some("P-256" | "P-384" | "P-521")) => {
+                Some(format!("{what} uses the curve {}", cert.key.curve.as_deref().unwrap_or("(explicit)")))
+            }
+            _ => None,
+        }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
