@@ -19,7 +19,7 @@
 //!
 //! Every rule is one item in [`rules`]: a stable id, a three-part doc (what it checks, why it
 //! is weak, what to use instead), a message function and a table test (STYLE item 11). The
-//! table [`rules::RULES`] feeds a future `mxray --explain ID`.
+//! table [`rules::RULES`] feeds `mxray explain ID`.
 //!
 //! `Option` fields mean "not known": a rule never fires on an unknown, and the docs of each
 //! type say what the caller must fill. Sources are the files under

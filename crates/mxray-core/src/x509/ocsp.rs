@@ -1,6 +1,7 @@
 //! Stapled OCSP responses (RFC 6960): is the leaf revoked, and can the answer be believed?
 //!
-//! [`check`] takes the DER `OCSPResponse` a server stapled (TLS `CertificateStatus`), the
+//! `check` (called by [`analyse_stapled`](super::analyse_stapled)) takes the DER
+//! `OCSPResponse` a server stapled (TLS `CertificateStatus`), the
 //! leaf and its issuer, and the time, and returns an [`OcspReport`] with findings: revoked
 //! (the certificate validation level fails), unknown, malformed, for another certificate,
 //! outside its validity (`thisUpdate`/`nextUpdate` against `now`), or not signed by the
