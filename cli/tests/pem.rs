@@ -2,6 +2,10 @@
 //! directory: a good chain from a test CA (root → intermediate → leaf), a self-signed
 //! SHA-1 RSA-1024 certificate, the good chain seen after it expired (`--at`), a wrong host
 //! name, a chain with its intermediate missing, and garbage input.
+//!
+//! Also: `--html` pages (content, escaping of a hostile subject, no external asset, atomic
+//! write), `--ocsp` with the core's `openssl ocsp` fixtures, and `mxray scan --html` of a real
+//! `openssl s_server` that staples a revoked OCSP response.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -446,4 +450,116 @@ fn ocsp_revoked_fails_the_certificate_level_good_passes() {
     assert!(text.contains("Stapled OCSP response: REVOKED on"), "{text}");
     let out = mxray(&["pem", &ocsp_fixture("leaf.pem"), "--ocsp", &ocsp_fixture("missing.der")]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A real `openssl s_server` (implicit TLS on 127.0.0.1) with the good chain, stapling a
+/// response made by `openssl ocsp` that says the leaf was revoked; stopped by PID on drop.
+struct StaplingServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for StaplingServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stapling_server() -> StaplingServer {
+    let d = certs();
+    let serial = Command::new("openssl")
+        .current_dir(d)
+        .args(["x509", "-in", "leaf.pem", "-noout", "-serial"])
+        .output()
+        .unwrap();
+    let serial = String::from_utf8(serial.stdout).unwrap();
+    let serial = serial.trim().trim_start_matches("serial=");
+    std::fs::write(
+        d.join("revoked.idx"),
+        format!("R\t491231235959Z\t240101000000Z,keyCompromise\t{serial}\tunknown\t/CN=mx.example.org\n"),
+    )
+    .unwrap();
+    openssl(d, &["ocsp", "-issuer", "int.pem", "-cert", "leaf.pem", "-no_nonce", "-reqout", "leaf.req"]);
+    openssl(
+        d,
+        &[
+            "ocsp",
+            "-index",
+            "revoked.idx",
+            "-CA",
+            "int.pem",
+            "-rsigner",
+            "int.pem",
+            "-rkey",
+            "int.key",
+            "-reqin",
+            "leaf.req",
+            "-respout",
+            "leaf-revoked.der",
+            "-ndays",
+            "2",
+        ],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("openssl")
+        .current_dir(d)
+        .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert", "leaf.pem", "-key", "leaf.key"])
+        .args(["-cert_chain", "int.pem", "-status_file", "leaf-revoked.der", "-naccept", "1000", "-quiet"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting openssl s_server");
+    let server = StaplingServer { child, port };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("openssl s_server did not listen on {port}");
+}
+
+#[test]
+fn scan_html_of_a_real_server_stapling_a_revocation() {
+    let server = stapling_server();
+    let page_file = certs().join("real.html");
+    let out = mxray(&[
+        "scan",
+        &format!("tls://127.0.0.1:{}", server.port),
+        "--sni",
+        "mx.example.org",
+        "--ca",
+        &path("root.pem"),
+        "--no-mozilla",
+        "--no-sslv2",
+        "--color",
+        "never",
+        "--html",
+        page_file.to_str().unwrap(),
+    ]);
+    drop(server);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Stapled OCSP: REVOKED on 2024-01-01"), "{text}");
+    assert!(text.contains("cert.revoked"), "{text}");
+    let page = std::fs::read_to_string(&page_file).unwrap();
+    assert_self_contained(&page);
+    for needle in [
+        "<span class=\"grade bad\">F</span>",
+        "Certificate #1 (server certificate)",
+        "Certificate #2 (intermediate)",
+        "DNS:mx.example.org, DNS:*.mail.example.org",
+        "Stapled OCSP response: <span class=\"bad\">REVOKED on 2024-01-01",
+        "<td>Certificate validation</td><td class=\"bad\">FAIL: the certificate is revoked",
+        "x509.ocsp-revoked",
+        "cert.revoked",
+        "TLSv1.3 ciphers",
+        "<td class=\"ok\">secure</td>",
+        "Mozilla server-side TLS",
+        "Connections used",
+    ] {
+        assert!(page.contains(needle), "{needle:?} missing in:\n{page}");
+    }
 }
