@@ -311,6 +311,24 @@ fn a_stapled_revocation_fails_the_certificate_level_and_grades_f() {
 }
 
 #[test]
+fn a_tls13_only_server_staples_in_the_certificate_entry() {
+    // TLS 1.3 carries the response in the leaf's CertificateEntry (status_request
+    // extension), inside the encrypted flight; the scan asks for it in its TLS 1.3 hellos.
+    let dir = WorkDir::new("certs-ocsp13").unwrap();
+    let good = issued(GOOD);
+    let response = revoked_response(&dir, &good, &issued(INTERMEDIATE));
+    let report =
+        scan("certs-ocsp13-revoked", &good, &["-tls1_3", "-status_file", response.to_str().unwrap()]);
+    assert_every_chain(&report, |c| {
+        let ocsp = c.ocsp.as_ref().expect("the TLS 1.3 chain came with its staple");
+        assert_eq!(ocsp.status, OcspStatus::Revoked, "{ocsp:?}");
+        assert!(c.levels.certificate.is_err());
+    });
+    assert!(report.certificates.iter().all(|c| c.version == "TLSv1.3"));
+    assert_eq!(report.grade, "F");
+}
+
+#[test]
 fn civil_dates_are_right() {
     assert_eq!(civil(0), (1970, 1, 1));
     assert_eq!(civil(19_723), (2024, 1, 1));
