@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use mxray_core::probe::ScanConfig;
 use mxray_core::report::{CertContext, EndpointReport, Severity};
 use mxray_core::target::Target;
-use mxray_core::x509::{ChainReport, KeyKind, TrustStore, ids};
+use mxray_core::x509::{ChainReport, KeyKind, OcspStatus, TrustStore, ids};
 use mxray_net::scan::{ScanOptions, scan_endpoint};
 use mxray_tests::{CertSet, CertSpec, Issued, KeyType, OpensslServer, Validity, WorkDir};
 
@@ -133,6 +133,10 @@ fn a_good_chain_validates_at_every_level_and_is_not_capped() {
             .filter(|f| f.id.starts_with("x509.") && f.severity >= Severity::Medium)
             .collect();
         assert!(serious.is_empty(), "unexpected findings: {serious:#?}");
+        // The grading sees the intermediate too.
+        let facts = mxray_core::grade::CertFacts::from_chain(c);
+        assert_eq!(facts.intermediate_hash, Some(mxray_core::x509::SignatureHash::Sha256), "{facts:?}");
+        assert_eq!(facts.incomplete_chain, Some(false));
     });
     assert!(!matches!(report.grade.as_str(), "T" | "M" | ""), "grade {}", report.grade);
 }
@@ -209,4 +213,124 @@ fn a_dual_certificate_server_shows_its_rsa_and_ecdsa_chains() {
     assert_every_chain(&report, |c| {
         assert_eq!(c.levels.domain, Ok(()), "{:?}", c.findings);
     });
+}
+
+/// Runs `openssl ARGS…` in `dir`.
+fn openssl(dir: &WorkDir, args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .expect("running openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An OCSP response for `leaf`, signed by its issuer `ca`, saying it was revoked yesterday
+/// (`openssl ocsp` as a responder over a hand-written index).
+fn revoked_response(dir: &WorkDir, leaf: &Issued, ca: &Issued) -> std::path::PathBuf {
+    let (leaf_cert, ca_cert, ca_key) =
+        (leaf.cert.display().to_string(), ca.cert.display().to_string(), ca.key.display().to_string());
+    let serial = openssl(dir, &["x509", "-in", &leaf_cert, "-noout", "-serial"]);
+    let serial = serial.trim().trim_start_matches("serial=");
+    let yesterday = unix_now() - 86_400;
+    let stamp = |t: i64| {
+        // YYMMDDHHMMSSZ, as the index wants it.
+        let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+        let (y, m, d) = civil(days);
+        format!("{:02}{m:02}{d:02}{:02}{:02}{:02}Z", y % 100, secs / 3600, secs % 3600 / 60, secs % 60)
+    };
+    dir.write(
+        "index.txt",
+        format!(
+            "R\t{}\t{},keyCompromise\t{serial}\tunknown\t/CN={HOST}\n",
+            stamp(unix_now() + 86_400 * 365),
+            stamp(yesterday)
+        ),
+    )
+    .unwrap();
+    openssl(dir, &["ocsp", "-issuer", &ca_cert, "-cert", &leaf_cert, "-no_nonce", "-reqout", "request.der"]);
+    openssl(
+        dir,
+        &[
+            "ocsp",
+            "-index",
+            "index.txt",
+            "-CA",
+            &ca_cert,
+            "-rsigner",
+            &ca_cert,
+            "-rkey",
+            &ca_key,
+            "-reqin",
+            "request.der",
+            "-respout",
+            "response.der",
+            "-ndays",
+            "1",
+        ],
+    );
+    dir.join("response.der")
+}
+
+/// Days since 1970-01-01 to (year, month, day) (H. Hinnant's civil_from_days).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[test]
+fn a_stapled_revocation_fails_the_certificate_level_and_grades_f() {
+    let dir = WorkDir::new("certs-ocsp").unwrap();
+    let good = issued(GOOD);
+    let response = revoked_response(&dir, &good, &issued(INTERMEDIATE));
+    let report = scan("certs-ocsp-revoked", &good, &["-status_file", response.to_str().unwrap()]);
+    assert!(report.features.ocsp_stapling == Some(true), "{:?}", report.features);
+    let stapled: Vec<&ChainReport> =
+        report.certificates.iter().map(|c| &c.chain).filter(|c| c.ocsp.is_some()).collect();
+    assert!(!stapled.is_empty(), "no chain came with its staple: {:#?}", report.certificates);
+    for c in stapled {
+        let ocsp = c.ocsp.as_ref().unwrap();
+        assert_eq!(ocsp.status, OcspStatus::Revoked, "{ocsp:?}");
+        assert_eq!(ocsp.signature_valid, Some(true), "signed by the intermediate, which is sent");
+        assert!(finding_ids(c).contains(&ids::OCSP_REVOKED), "{:?}", c.findings);
+        let reason = c.levels.certificate.clone().unwrap_err();
+        assert!(reason.contains("revoked"), "{reason}");
+        assert!(c.levels.domain.is_err());
+        assert!(c.levels.encryption_only);
+    }
+    assert!(report.grading.findings.iter().any(|f| f.id == "cert.revoked"), "{:?}", report.grading.findings);
+    assert_eq!(report.grade, "F");
+}
+
+#[test]
+fn a_tls13_only_server_staples_in_the_certificate_entry() {
+    // TLS 1.3 carries the response in the leaf's CertificateEntry (status_request
+    // extension), inside the encrypted flight; the scan asks for it in its TLS 1.3 hellos.
+    let dir = WorkDir::new("certs-ocsp13").unwrap();
+    let good = issued(GOOD);
+    let response = revoked_response(&dir, &good, &issued(INTERMEDIATE));
+    let report =
+        scan("certs-ocsp13-revoked", &good, &["-tls1_3", "-status_file", response.to_str().unwrap()]);
+    assert_every_chain(&report, |c| {
+        let ocsp = c.ocsp.as_ref().expect("the TLS 1.3 chain came with its staple");
+        assert_eq!(ocsp.status, OcspStatus::Revoked, "{ocsp:?}");
+        assert!(c.levels.certificate.is_err());
+    });
+    assert!(report.certificates.iter().all(|c| c.version == "TLSv1.3"));
+    assert_eq!(report.grade, "F");
+}
+
+#[test]
+fn civil_dates_are_right() {
+    assert_eq!(civil(0), (1970, 1, 1));
+    assert_eq!(civil(19_723), (2024, 1, 1));
+    assert_eq!(civil(11_016), (2000, 2, 29));
 }

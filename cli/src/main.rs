@@ -9,6 +9,7 @@
 //! resolve), with a message that says what to fix.
 
 mod cmd;
+mod html;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     /// Analyse a PEM or DER certificate chain offline: names, keys, signatures, validity,
     /// trust and the three validation levels.
     Pem(cmd::pem::Args),
+    /// Explain a grading rule: what it checks, why it matters, what to do instead, and
+    /// the rule set and section it comes from (`--list` lists every id).
+    Explain(cmd::explain::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Explain(args) => cmd::explain::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

@@ -109,3 +109,40 @@ fn a_closed_pipe_is_success() {
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn explain_prints_a_rule_lists_all_and_suggests_on_typos() {
+    let out = mxray(&["explain", "cert.untrusted"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "cert.untrusted",
+        "Severity:  high",
+        "Caps the grade at: T",
+        "Rule set:  ssl-labs",
+        "Section:   Rating Guide",
+        "What it checks",
+        "Why it matters",
+        "What to do instead",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in {text}");
+    }
+
+    let out = mxray(&["explain", "--list"]);
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = list.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert!(ids.len() > 20 && ids.contains(&"ssllabs.tls10_tls11") && ids.contains(&"mail.no_tls"), "{list}");
+    for id in &ids {
+        assert!(mxray(&["explain", id]).status.success(), "{id}");
+    }
+
+    let out = mxray(&["explain", "ssllabs.tls10_tls12"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean") && err.contains("ssllabs.tls10_tls11"), "{err}");
+    let out = mxray(&["explain", "no.such.thing.at.all"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--list"));
+    assert_eq!(mxray(&["explain"]).status.code(), Some(2), "an id or --list is required");
+}

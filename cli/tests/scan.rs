@@ -88,3 +88,99 @@ fn usage_and_target_errors_exit_2_and_say_what_to_fix() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn html_page_has_the_report_and_escapes_a_hostile_banner() {
+    let script = SmtpScript {
+        greeting: "<script>alert(1)</script> ESMTP \"x\" & y".into(),
+        capabilities: vec!["<img src=x onerror=alert(2)>".into()],
+        starttls: true,
+    };
+    let server = SimListener::start(weak(), Behaviour { smtp: Some(script), throttle_first: 0 }).unwrap();
+    let target = format!("smtp://{}", server.addr());
+    let dir = std::env::temp_dir().join(format!("mxray-cli-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.html");
+    let json = dir.join("report.json");
+    let out = mxray(&[
+        "scan",
+        &target,
+        "--html",
+        file.to_str().unwrap(),
+        "--json-out",
+        json.to_str().unwrap(),
+        "--color",
+        "never",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&file).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let e = &report["endpoints"][0];
+
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(
+        page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;")
+    );
+    assert_markup_is_inert(&page);
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; ESMTP &quot;x&quot; &amp; y"), "{page}");
+    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;, STARTTLS"), "capabilities escaped: {page}");
+
+    // The same content as the JSON: every accepted suite in order with its marking, the
+    // grade, the graded findings with set and section, the profiles, the cost.
+    for c in e["ciphers"].as_array().unwrap() {
+        assert!(page.contains(c["code"].as_str().unwrap()), "{c}");
+    }
+    assert!(page.contains("TLSv1.0 ciphers") && page.contains("<td class=\"warn\">weak</td>"), "{page}");
+    assert!(
+        page.contains(&format!("<span class=\"grade bad\">{}</span>", e["grade"].as_str().unwrap()))
+            || page.contains(&format!(">{}</span>", e["grade"].as_str().unwrap()))
+    );
+    for f in e["grading"]["findings"].as_array().unwrap() {
+        assert!(page.contains(f["id"].as_str().unwrap()), "{f}");
+        assert!(page.contains(&escaped(f["section"].as_str().unwrap())), "{f}");
+        assert!(page.contains(&escaped(f["message"].as_str().unwrap())), "{f}");
+    }
+    for f in e["findings"].as_array().unwrap() {
+        assert!(page.contains(f["id"].as_str().unwrap()), "{f}");
+        assert!(page.contains(&escaped(f["message"].as_str().unwrap())), "{f}");
+    }
+    for needle in ["Mozilla server-side TLS", "NCSC-NL classification", "Mail posture", "Plaintext dialogue"]
+    {
+        assert!(page.contains(needle), "{needle}");
+    }
+    assert!(page.contains(&format!("{} connections", e["connections"])), "{page}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Checks the page's markup (escaped text holds no `<`): only known elements, only the
+/// attributes the page uses, nothing that loads an asset or runs a script.
+fn assert_markup_is_inert(page: &str) {
+    const ELEMENTS: &[&str] = &[
+        "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "header", "footer", "section", "h1",
+        "h2", "h3", "h4", "p", "span", "dl", "dt", "dd", "table", "tr", "th", "td", "ul", "li",
+    ];
+    const ATTRIBUTES: &[&str] = &["lang", "charset", "http-equiv", "content", "name", "class", "html"];
+    let body = page.split("</style>").nth(1).expect("a stylesheet");
+    for tag in body.split('<').skip(1).map(|t| t.split('>').next().unwrap()) {
+        let tag = tag.trim_start_matches('/');
+        let mut words = tag.split_whitespace();
+        let element = words.next().unwrap_or("");
+        assert!(ELEMENTS.contains(&element), "element <{tag}>");
+        for attribute in words.filter_map(|w| w.split_once('=')).map(|(a, _)| a) {
+            assert!(ATTRIBUTES.contains(&attribute), "attribute {attribute} in <{tag}>");
+        }
+    }
+    let lower = page.to_ascii_lowercase();
+    for asset in ["url(", "@import", "<link", "<script", "<img", "<iframe", "<object"] {
+        assert!(!lower.contains(asset), "no external asset or script ({asset})");
+    }
+}
+
+/// Text as the page escapes it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

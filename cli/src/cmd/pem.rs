@@ -1,4 +1,4 @@
-//! `mxray pem FILE|- [--host NAME] [--at TIME] [--ca FILE] [--json]`: analyse a PEM or DER
+//! `mxray pem FILE|- [--host NAME] [--at TIME] [--ca FILE] [--ocsp FILE] [--json] [--html FILE]`: analyse a PEM or DER
 //! certificate chain offline, with the same code the scan and the browser page use.
 //!
 //! Terminal output follows sslscan's certificate block (signature algorithm, key and
@@ -12,7 +12,9 @@ use std::io::{Read, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use mxray_core::x509::{self, CertInfo, ChainReport, KeyKind, NameMatch, TrustStore, format_time};
+use mxray_core::x509::{
+    self, CertInfo, ChainReport, KeyKind, NameMatch, OcspReport, OcspStatus, TrustStore, format_time,
+};
 
 use crate::UsageError;
 
@@ -41,6 +43,11 @@ pub(crate) struct Args {
     #[arg(long, requires = "ca")]
     no_mozilla: bool,
 
+    /// Check this stapled OCSP response (DER, as `openssl ocsp -respout` writes it) for the
+    /// leaf: a verified "revoked" fails the certificate level.
+    #[arg(long, value_name = "FILE")]
+    ocsp: Option<String>,
+
     /// Warn about certificates that expire within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     expiry_warning: u32,
@@ -48,6 +55,10 @@ pub(crate) struct Args {
     /// Print the JSON report instead of text.
     #[arg(long)]
     json: bool,
+
+    /// Also write the report as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Caps the bytes read from a file or stdin (the core caps again).
@@ -83,7 +94,19 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     if chain.is_empty() {
         anyhow::bail!("{}: no certificate found", args.file);
     }
-    let report = x509::analyse(&chain, args.host.as_deref(), now, &trust, args.expiry_warning);
+    let ocsp = args.ocsp.as_deref().map(read_input).transpose()?;
+    let report = x509::analyse_stapled(
+        &chain,
+        ocsp.as_deref(),
+        args.host.as_deref(),
+        now,
+        &trust,
+        args.expiry_warning,
+    );
+    if let Some(path) = &args.html {
+        let source = if args.file == "-" { "standard input" } else { args.file.as_str() };
+        crate::html::write_atomic(path, crate::html::pem_page(&report, source).as_bytes())?;
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report).context("writing JSON")?;
         writeln!(out)?;
@@ -148,6 +171,30 @@ pub(crate) fn certificate_block(cert: &CertInfo, out: &mut impl Write) -> Result
     Ok(())
 }
 
+/// One line about a checked OCSP response: the status, its times and its signature.
+pub(crate) fn ocsp_summary(ocsp: &OcspReport) -> String {
+    let mut text = match ocsp.status {
+        OcspStatus::Good => "good".to_owned(),
+        OcspStatus::Revoked => {
+            format!("REVOKED on {}", ocsp.revoked_at.map(format_time).unwrap_or_else(|| "?".into()))
+        }
+        OcspStatus::Unknown => "unknown to the responder".to_owned(),
+        _ => "unusable".to_owned(),
+    };
+    if let Some(this) = ocsp.this_update {
+        text.push_str(&format!(", this update {}", format_time(this)));
+    }
+    if let Some(next) = ocsp.next_update {
+        text.push_str(&format!(", next update {}", format_time(next)));
+    }
+    text.push_str(match ocsp.signature_valid {
+        Some(true) => ", signature valid",
+        Some(false) => ", signature INVALID",
+        None => ", signature not checked (issuer unknown)",
+    });
+    text
+}
+
 fn render(report: &ChainReport, out: &mut impl Write) -> Result<()> {
     writeln!(out, "Certificate chain analysed at {}", format_time(report.at))?;
     for (i, cert) in report.certificates.iter().enumerate() {
@@ -172,6 +219,9 @@ fn render(report: &ChainReport, out: &mut impl Write) -> Result<()> {
             _ => "?".to_owned(),
         };
         writeln!(out, "\nHost name {host}: {text}")?;
+    }
+    if let Some(ocsp) = &report.ocsp {
+        writeln!(out, "\nStapled OCSP response: {}", ocsp_summary(ocsp))?;
     }
     writeln!(out, "\nFindings:")?;
     if report.findings.is_empty() {

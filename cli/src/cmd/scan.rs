@@ -84,6 +84,11 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     json_out: Option<PathBuf>,
 
+    /// Also write the report as one self-contained HTML page to FILE (printable, no
+    /// external assets, no script).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+
     /// Also trust the CA certificates in FILE (PEM or DER) when validating chains.
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
@@ -117,6 +122,7 @@ pub(crate) struct Plan {
     sslv2: bool,
     json: bool,
     json_out: Option<PathBuf>,
+    html: Option<PathBuf>,
     fail_on: Option<Severity>,
     color: bool,
     trust: TrustStore,
@@ -178,6 +184,7 @@ impl Args {
             sslv2: !self.no_sslv2,
             json: self.json,
             json_out: self.json_out.clone(),
+            html: self.html.clone(),
             fail_on: self.fail_on,
             color,
             trust,
@@ -284,6 +291,9 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<bool> {
         serde_json::to_writer_pretty(&mut file, &report).context("writing the JSON report")?;
         writeln!(file)?;
         file.flush().with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &plan.html {
+        crate::html::write_atomic(path, crate::html::scan_page(&report).as_bytes())?;
     }
     if plan.json {
         serde_json::to_writer_pretty(&mut *out, &report).context("writing JSON")?;

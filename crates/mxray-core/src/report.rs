@@ -279,8 +279,9 @@ impl EndpointReport {
             .map(|c| CertificateReport {
                 version: version_name(c.version),
                 suite: CipherCode::Tls(c.suite),
-                chain: x509::analyse(
+                chain: x509::analyse_stapled(
                     &c.chain,
+                    c.ocsp.as_deref(),
                     host.as_deref(),
                     certs.now_unix,
                     certs.trust,

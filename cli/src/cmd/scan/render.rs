@@ -2,13 +2,16 @@
 //!
 //! Per endpoint: the plaintext dialogue, the protocol versions, the accepted ciphers per
 //! version in server order with bits and a secure/weak/insecure marking, groups,
-//! signature schemes, session features, the findings, and what the scan cost. Only what
-//! the server accepts is listed (sslscan's `--no-failed`). Colour marks the weak and the
-//! insecure when asked for.
+//! signature schemes, session features, the certificates, the grade with its caps, the
+//! Mozilla/NCSC-NL/mail verdicts and the top graded findings, the scan's findings, and
+//! what the scan cost. Only what the server accepts is listed (sslscan's `--no-failed`).
+//! Colour marks the weak and the insecure when asked for. `--html` (`crate::html`) renders
+//! the same content as a page.
 
 use std::io::Write;
 
 use anyhow::Result;
+use mxray_core::grade::NcscClass;
 use mxray_core::probe::FeatureFindings;
 use mxray_core::report::{EndpointReport, ScanReport, Severity, Strength};
 
@@ -204,6 +207,9 @@ fn certificates(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Resu
             level(&c.chain.levels.certificate),
             level(&c.chain.levels.domain)
         )?;
+        if let Some(ocsp) = &c.chain.ocsp {
+            writeln!(out, "    Stapled OCSP: {}", crate::cmd::pem::ocsp_summary(ocsp))?;
+        }
         for f in &c.chain.findings {
             writeln!(out, "    {} {}", paint.severity(f.severity), f.message)?;
         }
@@ -211,7 +217,11 @@ fn certificates(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Resu
     Ok(())
 }
 
-/// The grade, the mail posture, the Mozilla profiles and the grading findings.
+/// How many graded findings the terminal lists (the JSON and the page list all).
+const TOP_FINDINGS: usize = 5;
+
+/// The grade, the mail posture, the Mozilla profiles, the NCSC-NL classes and the top
+/// graded findings.
 fn grading(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()> {
     let g = &e.grading;
     let letter = match e.grade.as_str() {
@@ -251,6 +261,33 @@ fn grading(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()
         })
         .collect();
     writeln!(out, "  Mozilla     {}", profiles.join(", "))?;
+    let count = |class: NcscClass| g.ncsc.iter().filter(|i| i.class == class).count();
+    writeln!(
+        out,
+        "  NCSC-NL     {} good, {} sufficient, {} phase out, {} insufficient",
+        count(NcscClass::Good),
+        count(NcscClass::Sufficient),
+        count(NcscClass::PhaseOut),
+        count(NcscClass::Insufficient)
+    )?;
+    if !g.findings.is_empty() {
+        writeln!(out, "  Top findings (mxray explain ID for more)")?;
+        for f in g.findings.iter().take(TOP_FINDINGS) {
+            let set = serde_json::to_value(f.set).ok().and_then(|v| v.as_str().map(str::to_owned));
+            writeln!(
+                out,
+                "    {} {}: {} [{}, {}]",
+                paint.severity(f.severity),
+                f.id,
+                f.message,
+                set.as_deref().unwrap_or("?"),
+                f.section
+            )?;
+        }
+        if g.findings.len() > TOP_FINDINGS {
+            writeln!(out, "    … and {} more (--json or --html)", g.findings.len() - TOP_FINDINGS)?;
+        }
+    }
     Ok(())
 }
 

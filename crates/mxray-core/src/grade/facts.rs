@@ -1,8 +1,9 @@
-//! From the x509 analysis to what the grading rules need: [`CertFacts`] of the leaf and
-//! the chain's verdicts. Kept apart from both modules so that neither depends on the other's
+//! From the x509 analysis to what the grading rules need: [`CertFacts`] of the leaf, the
+//! chain's verdicts (trust, completeness, order, extra certificates, a verified OCSP
+//! revocation) and the weakest intermediate (signature hash, RSA key size). Kept apart from both modules so that neither depends on the other's
 //! internals.
 
-use super::{CertFacts, CertKey, CertSignature, KeyKind, SignatureKind};
+use super::{CertFacts, CertKey, CertSignature, KeyKind, SignatureHash, SignatureKind};
 use crate::registry::NamedGroup;
 use crate::x509::{self, ChainReport, NameMatch};
 
@@ -41,6 +42,15 @@ fn signature_kind(algorithm: &str) -> SignatureKind {
     }
 }
 
+/// Weakest first: MD2/MD5, SHA-1, then the rest (unknown hashes are not judged).
+fn hash_rank(hash: SignatureHash) -> u8 {
+    match hash {
+        SignatureHash::Md2 | SignatureHash::Md5 => 0,
+        SignatureHash::Sha1 => 1,
+        _ => 2,
+    }
+}
+
 impl CertFacts {
     /// The facts of the leaf of an analysed chain. Trust is the path to a trusted root
     /// (expiry is judged apart); the name is `None` when no host name was given.
@@ -56,6 +66,17 @@ impl CertFacts {
         };
         let has = |id: &str| report.findings.iter().any(|f| f.id == id);
         let expired = report.at > leaf.not_after || report.at < leaf.not_before;
+        let intermediates: Vec<&x509::CertInfo> = report
+            .path
+            .iter()
+            .skip(1)
+            .filter_map(|&i| report.certificates.get(i))
+            .filter(|c| !c.self_signed)
+            .collect();
+        let intermediate_hash = intermediates.iter().map(|c| c.signature_hash).min_by_key(|h| hash_rank(*h));
+        let intermediate_rsa_bits =
+            intermediates.iter().filter(|c| c.key.kind == x509::KeyKind::Rsa).map(|c| c.key.bits).min();
+        let count = |id: &str| report.findings.iter().filter(|f| f.id == id).count();
         Self {
             key: Some(CertKey {
                 kind,
@@ -71,6 +92,12 @@ impl CertFacts {
             expired: Some(expired),
             self_signed: Some(leaf.self_signed),
             lifespan_days: u32::try_from((leaf.not_after - leaf.not_before).max(0) / 86_400).ok(),
+            revoked: Some(has(x509::ids::OCSP_REVOKED)),
+            incomplete_chain: Some(has(x509::ids::INCOMPLETE_CHAIN)),
+            intermediate_hash,
+            intermediate_rsa_bits,
+            out_of_order: Some(has(x509::ids::CHAIN_ORDER)),
+            extra_certificates: Some(count(x509::ids::EXTRA_CERTIFICATE)),
         }
     }
 }
@@ -99,6 +126,40 @@ mod tests {
         assert_eq!(curve("P-256"), Some(NamedGroup::SECP256R1));
         assert_eq!(curve("P-521"), Some(NamedGroup::SECP521R1));
         assert_eq!(curve("sect163k1"), None);
+    }
+
+    #[test]
+    fn chain_verdicts_become_facts() {
+        let ca: &[u8] = include_bytes!("../../tests/fixtures/ocsp/ca.pem");
+        let leaf = x509::split_chain(include_bytes!("../../tests/fixtures/ocsp/leaf.pem")).unwrap();
+        let revoked: &[u8] = include_bytes!("../../tests/fixtures/ocsp/revoked.der");
+        let trust = x509::TrustStore::empty().with_extra(ca).unwrap();
+        let at = x509::parse_chain_der(&leaf).unwrap()[0].not_before + 3600;
+
+        let good = CertFacts::from_chain(&x509::analyse(&leaf, None, at, &trust, 30));
+        assert_eq!(
+            (good.revoked, good.incomplete_chain, good.out_of_order, good.extra_certificates),
+            (Some(false), Some(false), Some(false), Some(0))
+        );
+        assert_eq!(
+            (good.intermediate_hash, good.intermediate_rsa_bits),
+            (None, None),
+            "no intermediate sent"
+        );
+
+        let report = x509::analyse_stapled(&leaf, Some(revoked), None, at, &trust, 30);
+        assert_eq!(CertFacts::from_chain(&report).revoked, Some(true));
+
+        let alone = x509::analyse(&leaf, None, at, &x509::TrustStore::empty(), 30);
+        assert_eq!(CertFacts::from_chain(&alone).incomplete_chain, Some(true));
+
+        // The CA sent before the leaf: out of order; the CA is self-signed, so not an
+        // intermediate; sent twice, the copy is extra.
+        let ca_der = x509::split_chain(ca).unwrap().remove(0);
+        let mixed = vec![leaf[0].clone(), leaf[0].clone(), ca_der];
+        let facts = CertFacts::from_chain(&x509::analyse(&mixed, None, at, &trust, 30));
+        assert_eq!(facts.extra_certificates, Some(1), "{facts:?}");
+        assert_eq!(facts.intermediate_hash, None);
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub struct MailVerdict {
 }
 
 /// Rules whose hit makes the verdict fail.
-const FAILING: [&str; 9] = [
+const FAILING: [&str; 10] = [
+    "cert.revoked",
     "mail.no_tls",
     "mail.dane_mismatch",
     "mail.tls12_required",

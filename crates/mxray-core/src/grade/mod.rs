@@ -19,7 +19,7 @@
 //!
 //! Every rule is one item in [`rules`]: a stable id, a three-part doc (what it checks, why it
 //! is weak, what to use instead), a message function and a table test (STYLE item 11). The
-//! table [`rules::RULES`] feeds a future `mxray --explain ID`.
+//! table [`rules::RULES`] feeds `mxray explain ID`.
 //!
 //! `Option` fields mean "not known": a rule never fires on an unknown, and the docs of each
 //! type say what the caller must fill. Sources are the files under
@@ -141,6 +141,20 @@ pub struct CertFacts {
     pub self_signed: Option<bool>,
     /// Days between notBefore and notAfter of the leaf.
     pub lifespan_days: Option<u32>,
+    /// A stapled OCSP response whose signature verifies says the leaf is revoked.
+    pub revoked: Option<bool>,
+    /// The chain lacks an intermediate: the issuer of its top certificate is neither sent
+    /// nor a known root.
+    pub incomplete_chain: Option<bool>,
+    /// The weakest signature hash on a sent intermediate (a certificate of the leaf's path
+    /// other than the leaf and a self-signed root); `None` without intermediates.
+    pub intermediate_hash: Option<SignatureHash>,
+    /// The smallest RSA key of a sent intermediate, in bits; `None` without RSA ones.
+    pub intermediate_rsa_bits: Option<u32>,
+    /// The certificates are not sent in issuing order (leaf, its issuer, …).
+    pub out_of_order: Option<bool>,
+    /// Sent certificates that are not on the leaf's path.
+    pub extra_certificates: Option<usize>,
 }
 
 impl CertFacts {

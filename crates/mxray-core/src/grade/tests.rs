@@ -90,6 +90,12 @@ fn good_cert() -> CertFacts {
         expired: Some(false),
         self_signed: Some(false),
         lifespan_days: Some(90),
+        revoked: Some(false),
+        incomplete_chain: Some(false),
+        intermediate_hash: Some(SignatureHash::Sha256),
+        intermediate_rsa_bits: Some(2048),
+        out_of_order: Some(false),
+        extra_certificates: Some(0),
     }
 }
 
@@ -216,6 +222,31 @@ fn table() -> Vec<(&'static str, Case, Case)> {
             with_cert(tls12(&[GCM]), |c| c.name_matches = Some(false)),
             with_cert(tls12(&[GCM]), |c| c.name_matches = Some(true)),
         ),
+        (
+            "cert.revoked",
+            with_cert(tls12(&[GCM]), |c| c.revoked = Some(true)),
+            with_cert(tls12(&[GCM]), |c| c.revoked = Some(false)),
+        ),
+        (
+            "cert.incomplete_chain",
+            with_cert(tls12(&[GCM]), |c| c.incomplete_chain = Some(true)),
+            on(with_cert(tls12(&[GCM]), |c| c.incomplete_chain = Some(true)), Service::Smtp),
+        ),
+        (
+            "cert.weak_intermediate",
+            with_cert(tls12(&[GCM]), |c| c.intermediate_hash = Some(SignatureHash::Sha1)),
+            with_cert(tls12(&[GCM]), |c| c.intermediate_hash = Some(SignatureHash::Sha256)),
+        ),
+        (
+            "cert.chain_order",
+            with_cert(tls12(&[GCM]), |c| c.out_of_order = Some(true)),
+            with_cert(tls12(&[GCM]), |c| c.out_of_order = Some(false)),
+        ),
+        (
+            "cert.extra_certificates",
+            with_cert(tls12(&[GCM]), |c| c.extra_certificates = Some(1)),
+            with_cert(tls12(&[GCM]), |c| c.extra_certificates = Some(0)),
+        ),
         ("mail.no_tls", no_tls(), tls12(&[GCM])),
         (
             "mail.tls12_required",
@@ -256,6 +287,19 @@ fn every_rule_fires_on_its_smallest_trigger_and_not_on_its_near_miss() {
 }
 
 #[test]
+fn a_small_rsa_intermediate_is_weak_too() {
+    let small = with_cert(tls12(&[GCM]), |c| c.intermediate_rsa_bits = Some(2047));
+    let message = fires("cert.weak_intermediate", &small).unwrap();
+    assert!(message.contains("2047-bit RSA"), "{message}");
+    assert_eq!(
+        fires("cert.weak_intermediate", &with_cert(tls12(&[GCM]), |c| c.intermediate_rsa_bits = Some(2048))),
+        None
+    );
+    let both = with_cert(small, |c| c.intermediate_hash = Some(SignatureHash::Md5));
+    assert!(fires("cert.weak_intermediate", &both).unwrap().contains("MD5 and one has a 2047-bit"));
+}
+
+#[test]
 fn every_rule_is_in_the_table_documented_and_unique() {
     let tested: Vec<&str> = table().iter().map(|t| t.0).collect();
     let mut ids = std::collections::BTreeSet::new();
@@ -271,7 +315,7 @@ fn every_rule_is_in_the_table_documented_and_unique() {
             RuleSet::SslLabs => ["ssllabs.", "cert."].as_slice(),
             RuleSet::Mozilla => &["mozilla."],
             RuleSet::Ncsc => &["ncsc."],
-            RuleSet::Bcp195 => &["bcp195."],
+            RuleSet::Bcp195 => &["bcp195.", "cert."],
             RuleSet::Mail => &["mail."],
         };
         assert!(prefix.iter().any(|p| rule.id.starts_with(p)), "{} in {:?}", rule.id, rule.set);

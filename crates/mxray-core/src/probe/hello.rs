@@ -160,6 +160,9 @@ fn finish13(
         .extension(ClientExtension::SignatureAlgorithms(spec.sigalgs.clone().unwrap_or_else(all_sigalgs)))
         .extension(ClientExtension::KeyShare(shares))
         .extension(ClientExtension::PskKeyExchangeModes(vec![crate::wire::extensions::PSK_DHE_KE]))
+        // A TLS 1.3 server staples its OCSP response in the leaf's certificate entry only
+        // when asked (RFC 8446 §4.4.2.1).
+        .extension(ClientExtension::ocsp_status_request())
         .padding(true);
     let hello = b.build(&mut rng).ok()?;
     let bytes = hello.to_records(MAX_PLAINTEXT_LEN).ok()?;

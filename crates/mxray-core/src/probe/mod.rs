@@ -43,7 +43,8 @@ use crate::registry::{
     NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::wire::alert::Alert;
-use crate::wire::certificate::{Certificate, Certificate13};
+use crate::wire::certificate::{Certificate, Certificate13, CertificateEntry};
+use crate::wire::certificate_status::CertificateStatus;
 use crate::wire::client_hello::ClientHello;
 use crate::wire::codec::{Codec, DecodeError};
 use crate::wire::flight::{FlightEnd, FlightReader, ServerFlight};
@@ -219,6 +220,10 @@ pub struct Answer {
     pub certificates: Vec<Vec<u8>>,
     /// True if a CertificateStatus message (a stapled OCSP response) came.
     pub ocsp_stapled: bool,
+    /// The stapled OCSP response (DER) for the leaf: the CertificateStatus message's
+    /// (TLS ≤ 1.2; the first of an `ocsp_multi` list) or the leaf entry's `status_request`
+    /// extension (TLS 1.3).
+    pub ocsp_response: Option<Vec<u8>>,
     /// The alert that ended the answer.
     pub alert: Option<Alert>,
     /// The SSL 2.0 message that ended the answer.
@@ -246,6 +251,20 @@ impl Answer {
             }
             _ => None,
         };
+        let leaf_status = match flight.message(HandshakeType::CERTIFICATE) {
+            Some(m) if version == Some(ProtocolVersion::TLSV1_3) => Certificate13::parse(&m.body)
+                .ok()
+                .and_then(|c| c.entries.first().and_then(CertificateEntry::status))
+                .and_then(Result::ok),
+            _ => flight
+                .message(HandshakeType::CERTIFICATE_STATUS)
+                .and_then(|m| CertificateStatus::parse(&m.body).ok()),
+        };
+        let ocsp_response = match leaf_status {
+            Some(CertificateStatus::Ocsp(der)) => Some(der),
+            Some(CertificateStatus::OcspMulti(list)) => list.into_iter().next().filter(|der| !der.is_empty()),
+            None => None,
+        };
         let certificates = match flight.message(HandshakeType::CERTIFICATE) {
             Some(m) if version == Some(ProtocolVersion::TLSV1_3) => Certificate13::parse(&m.body)
                 .map(|c| c.certificates().map(<[u8]>::to_vec).collect())
@@ -260,6 +279,7 @@ impl Answer {
         };
         Self {
             ocsp_stapled: flight.message(HandshakeType::CERTIFICATE_STATUS).is_some(),
+            ocsp_response,
             server_hello: sh,
             version,
             suite,

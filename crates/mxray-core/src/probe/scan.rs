@@ -157,6 +157,9 @@ pub struct ObservedChain {
     /// The certificates (DER), leaf first, as sent.
     #[serde(skip)]
     pub chain: Vec<Vec<u8>>,
+    /// The OCSP response (DER) stapled with it, from the first handshake that stapled one.
+    #[serde(skip)]
+    pub ocsp: Option<Vec<u8>>,
 }
 
 /// The most distinct chains a scan keeps (servers present one per key type).
@@ -384,7 +387,18 @@ impl ScanPlanner {
             && self.chains.len() < MAX_CHAINS
             && !self.chains.iter().any(|c| c.chain.first() == Some(leaf))
         {
-            self.chains.push(ObservedChain { version, suite, chain: answer.certificates.clone() });
+            self.chains.push(ObservedChain {
+                version,
+                suite,
+                chain: answer.certificates.clone(),
+                ocsp: answer.ocsp_response.clone(),
+            });
+        }
+        if let (Some(leaf), Some(response)) = (answer.certificates.first(), &answer.ocsp_response)
+            && let Some(seen) =
+                self.chains.iter_mut().find(|c| c.chain.first() == Some(leaf) && c.ocsp.is_none())
+        {
+            seen.ocsp = Some(response.clone());
         }
         if let Some(bits) = answer.dhe_bits()
             && !self.dhe_bits.contains(&bits)

@@ -456,6 +456,7 @@ mod tests {
             })),
             certificates: Vec::new(),
             ocsp_stapled: false,
+            ocsp_response: None,
             alert: None,
             sslv2: None,
             end: FlightEnd::ServerHelloDone,

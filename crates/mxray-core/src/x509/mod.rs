@@ -34,20 +34,23 @@
 //! fallback reported as a finding) explains *why*, webpki decides the domain level, so the
 //! level never passes on a CN-only certificate.
 //!
-//! Not covered yet: revocation (CRL fetch is IO; a stapled OCSP answer is not yet parsed),
-//! DANE TLSA matching against [`CertInfo::spki_sha256`] and friends (the hashes are here).
+//! Revocation comes only from a stapled OCSP response ([`analyse_stapled`], [`ocsp`]): a
+//! CRL or OCSP fetch is IO. Not covered yet: DANE TLSA matching against [`CertInfo::spki_sha256`] and friends (the hashes are here).
 
 mod chain;
 mod info;
 pub mod names;
+pub mod ocsp;
 mod pem;
 mod time;
 mod trust;
 
 use serde::{Serialize, Serializer};
+use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 
 pub use info::{CertInfo, KeyInfo, KeyKind, SignatureHash, parse_der};
 pub use names::NameMatch;
+pub use ocsp::{OcspReport, OcspStatus};
 pub use pem::{split_chain, split_der, split_pem};
 pub use time::{format_time, parse_time};
 pub use trust::{TrustStore, TrustStoreSummary, verify_name};
@@ -172,6 +175,8 @@ pub mod ids {
     pub const NAME_MISMATCH: &str = "x509.name-mismatch";
     /// The host name matched only the subject CN (no SAN).
     pub const CN_FALLBACK: &str = "x509.cn-fallback";
+    /// The subject CN names something the SAN does not list (CA/B BR 7.1.4.3).
+    pub const CN_NOT_IN_SAN: &str = "x509.cn-not-in-san";
     /// No path to a trusted root.
     pub const UNTRUSTED: &str = "x509.untrusted";
     /// The leaf's EKU does not allow TLS server authentication.
@@ -180,6 +185,20 @@ pub mod ids {
     pub const LEAF_IS_CA: &str = "x509.leaf-is-ca";
     /// The leaf demands OCSP stapling (must-staple).
     pub const MUST_STAPLE: &str = "x509.must-staple";
+    /// The stapled OCSP response says the leaf is revoked (the certificate level fails).
+    pub const OCSP_REVOKED: &str = "x509.ocsp-revoked";
+    /// The stapled OCSP response says the responder does not know the leaf.
+    pub const OCSP_UNKNOWN: &str = "x509.ocsp-unknown";
+    /// The stapled OCSP response cannot be read or is an error response.
+    pub const OCSP_MALFORMED: &str = "x509.ocsp-malformed";
+    /// The stapled OCSP response is about another certificate.
+    pub const OCSP_WRONG_CERTIFICATE: &str = "x509.ocsp-wrong-certificate";
+    /// The stapled OCSP response is outside its validity (thisUpdate/nextUpdate).
+    pub const OCSP_EXPIRED: &str = "x509.ocsp-expired";
+    /// The stapled OCSP response is not signed by the issuer or its delegated responder.
+    pub const OCSP_BAD_SIGNATURE: &str = "x509.ocsp-bad-signature";
+    /// The stapled OCSP response cannot be verified: the issuer is not known.
+    pub const OCSP_UNVERIFIED: &str = "x509.ocsp-unverified";
 }
 
 /// One thing worth saying about a chain.
@@ -204,7 +223,9 @@ pub struct ValidationLevels {
     /// Encryption only: any certificate is accepted (opportunistic TLS, RFC 7435). True
     /// when there is a certificate at all.
     pub encryption_only: bool,
-    /// Certificate validation: a path to a trusted root, every certificate in its validity.
+    /// Certificate validation: a path to a trusted root, every certificate in its validity,
+    /// no key that clients refuse (RSA < 2048, DSA, non-NIST curves), not revoked by a
+    /// verified stapled OCSP response.
     #[serde(serialize_with = "serialize_level")]
     pub certificate: Result<(), String>,
     /// Domain validation: certificate validation and the host name in the SAN.
@@ -243,6 +264,9 @@ pub struct ChainReport {
     pub findings: Vec<ChainFinding>,
     /// The three validation levels.
     pub levels: ValidationLevels,
+    /// The stapled OCSP response, as checked (absent when none was stapled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp: Option<OcspReport>,
 }
 
 impl ChainReport {
@@ -257,6 +281,20 @@ impl ChainReport {
 /// Never fails: unreadable input becomes findings.
 pub fn analyse(
     chain: &[Vec<u8>],
+    host: Option<&str>,
+    now_unix: i64,
+    trust: &TrustStore,
+    expiry_warning_days: u32,
+) -> ChainReport {
+    analyse_stapled(chain, None, host, now_unix, trust, expiry_warning_days)
+}
+
+/// [`analyse`] with the OCSP response (DER) the server stapled with the chain: a response
+/// that verifies and says the leaf is revoked fails the certificate level; unreadable,
+/// foreign, expired or badly signed responses are findings (see [`ocsp`]).
+pub fn analyse_stapled(
+    chain: &[Vec<u8>],
+    stapled_ocsp: Option<&[u8]>,
     host: Option<&str>,
     now_unix: i64,
     trust: &TrustStore,
@@ -470,6 +508,24 @@ pub fn analyse(
     }
 
     // Names.
+    let has_san = !(leaf.dns_names.is_empty() && leaf.ip_addresses.is_empty());
+    let strays: Vec<&str> = leaf
+        .subject_cn
+        .iter()
+        .filter(|cn| !leaf.dns_names.iter().chain(&leaf.ip_addresses).any(|san| san.eq_ignore_ascii_case(cn)))
+        .map(String::as_str)
+        .collect();
+    if has_san && !strays.is_empty() {
+        add(
+            ids::CN_NOT_IN_SAN,
+            Severity::Low,
+            format!(
+                "the subject CN ({}) is not among the subjectAltName entries: old clients that read the CN see another name (CA/B BR 7.1.4.3)",
+                strays.join(", ")
+            ),
+            Some(0),
+        );
+    }
     let name_match = host.map(|host| names::match_host(leaf, host));
     match (&name_match, host) {
         (Some(NameMatch::CommonNameFallback(cn)), Some(host)) => add(
@@ -497,17 +553,67 @@ pub fn analyse(
     }
 
     // Trust and the levels.
-    let certificate = trust.verify_path(&ders, now_unix);
+    let mut certificate = trust.verify_path(&ders, now_unix);
     if let Err(reason) = &certificate {
         add(ids::UNTRUSTED, Severity::High, format!("certificate validation fails: {reason}"), None);
     }
+    // Keys that validating clients refuse although the path is sound (webpki leaves key
+    // sizes to the caller): browsers and current TLS libraries reject RSA under 2048 bits,
+    // DSA and curves other than the NIST P-curves. Findings above say which.
+    if certificate.is_ok()
+        && let Some(reason) = refused_key(&certificates, &path)
+    {
+        certificate = Err(reason);
+    }
+    let ocsp = stapled_ocsp.map(|response| {
+        let leaf = &parsed[0];
+        let issuer_name = leaf.issuer().as_raw();
+        let root_spki = trust.subject_spki(issuer_name);
+        let root_key =
+            root_spki.as_deref().and_then(|d| SubjectPublicKeyInfo::from_der(d).ok()).map(|(_, k)| k);
+        let issuer = parsed[1..]
+            .iter()
+            .find(|c| c.subject().as_raw() == issuer_name)
+            .map(|c| c.public_key())
+            .or(root_key.as_ref());
+        let report = ocsp::check(response, leaf, issuer, now_unix, &mut findings);
+        if report.status == OcspStatus::Revoked && report.signature_valid == Some(true) && certificate.is_ok()
+        {
+            certificate = Err("the certificate is revoked (stapled OCSP response)".to_owned());
+        }
+        report
+    });
     let domain = match (&certificate, host) {
         (Err(reason), _) => Err(format!("certificate validation fails: {reason}")),
         (Ok(()), None) => Err("no host name given".to_owned()),
         (Ok(()), Some(host)) => verify_name(&ders[0], host),
     };
     let levels = ValidationLevels { encryption_only: true, certificate, domain };
-    finish(host, now_unix, certificates, path, name_match, trust, findings, levels)
+    let mut report = finish(host, now_unix, certificates, path, name_match, trust, findings, levels);
+    report.ocsp = ocsp;
+    report
+}
+
+/// Why validating clients refuse a key on the leaf's path (roots excepted: their keys are
+/// the root store's business), if they do.
+fn refused_key(certificates: &[CertInfo], path: &[usize]) -> Option<String> {
+    path.iter().filter_map(|&i| certificates.get(i).map(|c| (i, c))).find_map(|(i, cert)| {
+        if i != 0 && cert.self_signed {
+            return None;
+        }
+        let what =
+            if i == 0 { "the server certificate".to_owned() } else { format!("certificate #{}", i + 1) };
+        match cert.key.kind {
+            KeyKind::Rsa if cert.key.bits < 2048 => {
+                Some(format!("{what} has a {}-bit RSA key", cert.key.bits))
+            }
+            KeyKind::Dsa => Some(format!("{what} has a DSA key")),
+            KeyKind::Ec if !matches!(cert.key.curve.as_deref(), Some("P-256" | "P-384" | "P-521")) => {
+                Some(format!("{what} uses the curve {}", cert.key.curve.as_deref().unwrap_or("(explicit)")))
+            }
+            _ => None,
+        }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -531,5 +637,6 @@ fn finish(
         trust: trust.summary(),
         findings,
         levels,
+        ocsp: None,
     }
 }

@@ -71,6 +71,23 @@ impl TrustStore {
         self.anchors.iter().any(|a| a.subject.as_ref() == contents)
     }
 
+    /// The SubjectPublicKeyInfo (DER, with its SEQUENCE header) of the root whose subject
+    /// is the DER `name`, to check what the root signed directly (a stapled OCSP response).
+    pub(crate) fn subject_spki(&self, name: &[u8]) -> Option<Vec<u8>> {
+        let contents = strip_sequence_header(name);
+        let anchor = self.anchors.iter().find(|a| a.subject.as_ref() == contents)?;
+        let spki: &[u8] = anchor.subject_public_key_info.as_ref();
+        let mut der = vec![0x30];
+        match spki.len() {
+            n if n < 0x80 => der.push(n as u8),
+            n if n <= 0xff => der.extend([0x81, n as u8]),
+            n if n <= 0xffff => der.extend([0x82, (n >> 8) as u8, n as u8]),
+            _ => return None,
+        }
+        der.extend_from_slice(spki);
+        Some(der)
+    }
+
     /// Validates `chain` (leaf first, the rest as untrusted intermediates in any order) for
     /// TLS server authentication at `now_unix`: a path to an anchor, validity, basic
     /// constraints, key usage, EKU serverAuth, name constraints. Names are not checked here.

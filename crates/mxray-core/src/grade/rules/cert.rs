@@ -159,3 +159,138 @@ fn name_mismatch(i: &Input<'_>) -> Option<String> {
             .to_owned()
     })
 }
+
+/// Revoked certificate.
+///
+/// - What: a stapled OCSP response, signed by the issuer or its delegated responder, says
+///   the leaf is revoked.
+/// - Why: a revoked certificate's key may be in an attacker's hands; clients that check
+///   revocation refuse it.
+/// - Instead: a new key and certificate, and stapling fresh responses.
+pub const REVOKED: Rule = Rule {
+    id: "cert.revoked",
+    set: RuleSet::SslLabs,
+    section: "Qualys CertView grading (GRADING.md §caps): revoked certificate ⇒ F",
+    severity: Severity::Critical,
+    cap: Some(Grade::F),
+    what: "The server's own stapled OCSP response says its certificate is revoked (where clients check certificates).",
+    why: "Revocation means the CA withdrew the certificate, often because the key leaked; clients that read the staple refuse the connection.",
+    instead: "Generate a new key, get a new certificate, install it and reload the server.",
+    check: revoked,
+};
+
+fn revoked(i: &Input<'_>) -> Option<String> {
+    (checked(i)?.revoked == Some(true)).then(|| {
+        "the stapled OCSP response says the certificate is revoked: install a new key and certificate"
+            .to_owned()
+    })
+}
+
+/// Incomplete chain.
+///
+/// - What: the server does not send an intermediate its leaf needs.
+/// - Why: clients without the intermediate cached fail to validate.
+/// - Instead: send the full chain.
+pub const INCOMPLETE_CHAIN: Rule = Rule {
+    id: "cert.incomplete_chain",
+    set: RuleSet::SslLabs,
+    section: "Rating Guide 2009i: incomplete chain ⇒ B",
+    severity: Severity::Medium,
+    cap: Some(Grade::B),
+    what: "The chain lacks an intermediate certificate: the issuer of the last certificate sent is neither sent nor a root (where clients check certificates).",
+    why: "Mail clients and MTAs do not fetch missing intermediates (no AIA chasing): validation fails for them even where a browser would succeed.",
+    instead: "Send the leaf followed by its intermediates (Postfix smtpd_tls_chain_files, Dovecot ssl_cert with the fullchain file).",
+    check: incomplete_chain,
+};
+
+fn incomplete_chain(i: &Input<'_>) -> Option<String> {
+    (checked(i)?.incomplete_chain == Some(true)).then(|| {
+        "the chain is incomplete: send the intermediate certificate(s) after the server certificate"
+            .to_owned()
+    })
+}
+
+/// Weak intermediate.
+///
+/// - What: an intermediate is signed with MD5 or SHA-1, or has an RSA key under 2048 bits.
+/// - Why: the chain is only as strong as its weakest signature.
+/// - Instead: the CA's current intermediate.
+pub const WEAK_INTERMEDIATE: Rule = Rule {
+    id: "cert.weak_intermediate",
+    set: RuleSet::Bcp195,
+    section: "RFC 9325 §4.5 and RFC 9155 (no MD5/SHA-1 signatures), RFC 9325 §4.3 (RSA ≥ 2048)",
+    severity: Severity::Medium,
+    cap: None,
+    what: "An intermediate certificate the server sends is signed with MD5 or SHA-1, or has an RSA key under 2048 bits (where clients check certificates).",
+    why: "Forging an intermediate forges every certificate below it; SHA-1 collisions and RSA-1024 factoring are within reach of a funded attacker, and current clients reject such chains.",
+    instead: "Install the CA's current (SHA-256, RSA-2048+ or ECDSA) intermediate in the chain file.",
+    check: weak_intermediate,
+};
+
+fn weak_intermediate(i: &Input<'_>) -> Option<String> {
+    let cert = checked(i)?;
+    let hash = match cert.intermediate_hash {
+        Some(SignatureHash::Md5 | SignatureHash::Md2) => Some("MD5"),
+        Some(SignatureHash::Sha1) => Some("SHA-1"),
+        _ => None,
+    };
+    let small = cert.intermediate_rsa_bits.filter(|&b| b < 2048);
+    match (hash, small) {
+        (None, None) => None,
+        (Some(h), None) => Some(format!(
+            "an intermediate certificate is signed with {h}: install the CA's current intermediate"
+        )),
+        (None, Some(b)) => Some(format!(
+            "an intermediate certificate has a {b}-bit RSA key: install the CA's current intermediate"
+        )),
+        (Some(h), Some(b)) => Some(format!(
+            "an intermediate certificate is signed with {h} and one has a {b}-bit RSA key: install the CA's current intermediate"
+        )),
+    }
+}
+
+/// Chain out of order.
+///
+/// - What: the certificates are not sent leaf first, each followed by its issuer.
+/// - Why: TLS requires that order; strict clients fail.
+/// - Instead: leaf, then intermediates in issuing order.
+pub const CHAIN_ORDER: Rule = Rule {
+    id: "cert.chain_order",
+    set: RuleSet::Bcp195,
+    section: "RFC 5246 §7.4.2, RFC 8446 §4.4.2 (certificate_list order)",
+    severity: Severity::Low,
+    cap: None,
+    what: "The certificates are not sent in issuing order (where clients check certificates).",
+    why: "TLS 1.2 requires each certificate to certify the one before it; TLS 1.3 clients tolerate other orders, older and embedded ones may not.",
+    instead: "Put the server certificate first, then each issuer in turn.",
+    check: chain_order,
+};
+
+fn chain_order(i: &Input<'_>) -> Option<String> {
+    (checked(i)?.out_of_order == Some(true)).then(|| {
+        "the certificates are not in issuing order: send the server certificate first, then each issuer"
+            .to_owned()
+    })
+}
+
+/// Extra certificates.
+///
+/// - What: certificates are sent that are not on the leaf's path.
+/// - Why: bytes on every handshake, and a sign of a mixed-up chain file.
+/// - Instead: send only the leaf's path.
+pub const EXTRA_CERTIFICATES: Rule = Rule {
+    id: "cert.extra_certificates",
+    set: RuleSet::Bcp195,
+    section: "RFC 8446 §4.4.2 (certificates not on the path), SSL Labs \"Extra certs\"",
+    severity: Severity::Low,
+    cap: None,
+    what: "The server sends certificates that are not part of its certificate's chain (where clients check certificates).",
+    why: "They add bytes to every handshake and usually mean a stale or mixed chain file; some clients try them and fail.",
+    instead: "Keep only the server certificate and its intermediates in the chain file.",
+    check: extra_certificates,
+};
+
+fn extra_certificates(i: &Input<'_>) -> Option<String> {
+    let n = checked(i)?.extra_certificates.filter(|&n| n > 0)?;
+    Some(format!("{n} certificate(s) sent are not part of the chain: remove them from the chain file"))
+}

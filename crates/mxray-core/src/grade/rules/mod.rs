@@ -3,7 +3,7 @@
 //! optional cap on the letter, and a message function that returns the one line a person
 //! acts on, or `None` when the rule does not fire.
 //!
-//! [`RULES`] lists them all; [`explain`] finds one by id for `mxray --explain ID`. Ids are
+//! [`RULES`] lists them all; [`explain`] finds one by id for `mxray explain ID`. Ids are
 //! stable: rename never, retire by keeping the id out of new reports.
 //!
 //! Families: [`ssllabs`] (the letter caps of the SSL Labs Rating Guide), [`cert`]
@@ -97,6 +97,11 @@ pub static RULES: &[Rule] = &[
     cert::SELF_SIGNED,
     cert::EXPIRED,
     cert::NAME_MISMATCH,
+    cert::REVOKED,
+    cert::INCOMPLETE_CHAIN,
+    cert::WEAK_INTERMEDIATE,
+    cert::CHAIN_ORDER,
+    cert::EXTRA_CERTIFICATES,
     mail::NO_TLS,
     mail::TLS12_REQUIRED,
     mail::DANE_MISMATCH,
@@ -108,7 +113,7 @@ pub static RULES: &[Rule] = &[
     standards::NCSC_PHASE_OUT,
 ];
 
-/// The rule with `id`, for `mxray --explain ID`.
+/// The rule with `id`, for `mxray explain ID`.
 pub fn explain(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
