@@ -23,6 +23,22 @@ mod tests {
         }
 
         #[test]
+        fn stapled_ocsp_checks_survive_any_response(data in proptest::collection::vec(any::<u8>(), 0..1024)) {
+            super::stapled_ocsp(&data);
+        }
+
+        #[test]
+        fn stapled_ocsp_checks_survive_mutated_responses(
+            index in 0usize..400,
+            byte in any::<u8>(),
+        ) {
+            let mut data = include_bytes!("../../tests/fixtures/ocsp/delegated-revoked.der").to_vec();
+            let i = index % data.len();
+            data[i] = byte;
+            super::stapled_ocsp(&data);
+        }
+
+        #[test]
         fn the_starttls_machines_survive_any_server(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
             super::starttls(&data);
         }

@@ -80,6 +80,27 @@ pub fn certificate_status(data: &[u8]) {
     round_trip::<CertificateStatus>(data);
 }
 
+/// A stapled OCSP response checked against a real leaf and its CA (the fixtures of
+/// `x509::ocsp`): never a panic, and never a believed revocation without a valid signature.
+pub fn stapled_ocsp(data: &[u8]) {
+    const CA: &[u8] = include_bytes!("../../tests/fixtures/ocsp/ca.pem");
+    const LEAF: &[u8] = include_bytes!("../../tests/fixtures/ocsp/leaf.pem");
+    let (Ok(trust), Ok(chain)) =
+        (crate::x509::TrustStore::empty().with_extra(CA), crate::x509::split_chain(LEAF))
+    else {
+        return;
+    };
+    let report = crate::x509::analyse_stapled(&chain, Some(data), None, 0, &trust, 0);
+    if let Some(ocsp) = &report.ocsp
+        && ocsp.status == crate::x509::OcspStatus::Revoked
+    {
+        assert!(
+            report.findings.iter().all(|f| f.id != crate::x509::ids::OCSP_REVOKED)
+                || ocsp.signature_valid == Some(true)
+        );
+    }
+}
+
 /// Alert.
 pub fn alert(data: &[u8]) {
     round_trip::<Alert>(data);
