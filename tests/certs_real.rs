@@ -325,6 +325,7 @@ fn a_tls13_only_server_staples_in_the_certificate_entry() {
         assert!(c.levels.certificate.is_err());
     });
     assert!(report.certificates.iter().all(|c| c.version == "TLSv1.3"));
+    assert_eq!(report.features.ocsp_stapling, Some(true), "read from the decrypted TLS 1.3 flight");
     assert_eq!(report.grade, "F");
 }
 

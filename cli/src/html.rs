@@ -355,7 +355,10 @@ fn endpoint(page: &mut Page, e: &EndpointReport) {
         page.item("DHE", format_args!("{}{groups}", bits.join(", ")));
     }
     if !e.signature_schemes.is_empty() {
-        page.item("Signature schemes", e.signature_schemes.join(", "));
+        page.item("Signature schemes (TLS 1.2)", e.signature_schemes.join(", "));
+    }
+    if !e.signature_schemes_tls13.is_empty() {
+        page.item("Signature schemes (TLS 1.3)", e.signature_schemes_tls13.join(", "));
     }
     page.raw("</dl>\n");
 

@@ -17,7 +17,7 @@ use crate::target::{Service, Target};
 use crate::x509::{self, ChainReport, TrustStore};
 
 /// The version of the JSON report's schema (`major.minor`).
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// How much a finding matters, for `--fail-on` and for sorting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

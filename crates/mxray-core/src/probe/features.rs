@@ -47,11 +47,20 @@ fn or(slot: &mut Option<bool>, seen: bool) {
 }
 
 impl FeatureFindings {
-    /// Reads the features from an answer to a TLS ≤ 1.2 hello at `version`;
+    /// Reads the features from an answer to a hello at `version` (TLS 1.3: OCSP stapling
+    /// only);
     /// `offered_deflate` when the hello offered DEFLATE.
     pub(crate) fn observe(&mut self, version: ProtocolVersion, answer: &Answer, offered_deflate: bool) {
         let Some(sh) = &answer.server_hello else { return };
-        if answer.version != Some(version) || version > ProtocolVersion::TLSV1_2 {
+        if answer.version != Some(version) {
+            return;
+        }
+        if version == ProtocolVersion::TLSV1_3 {
+            // A TLS 1.3 staple sits in the leaf's entry of the encrypted Certificate: only a
+            // flight that was read to its CertificateVerify can say there was none.
+            if answer.tls13_scheme.is_some() {
+                or(&mut self.ocsp_stapling, answer.ocsp_response.is_some());
+            }
             return;
         }
         if offered_deflate {
