@@ -4,8 +4,8 @@
 //! module in [`cmd`] calls mxray-core and renders the result. anyhow is used here only.
 //!
 //! Exit codes: `0` success (a closed stdout, as in `mxray ciphers | head`, counts as
-//! success); `1` the command failed, or `scan --fail-on SEVERITY` found something at or
-//! above SEVERITY; `2` usage or target error (bad flag, bad target, a name that does not
+//! success); `1` the command failed, or `scan --fail-on SEVERITY` (or `policy --fail-on`)
+//! found something at or above SEVERITY; `2` usage or target error (bad flag, bad target, a name that does not
 //! resolve), with a message that says what to fix.
 
 mod cmd;
@@ -35,6 +35,9 @@ enum Command {
     /// Analyse a PEM or DER certificate chain offline: names, keys, signatures, validity,
     /// trust and the three validation levels.
     Pem(cmd::pem::Args),
+    /// Check MTA-STS (record, policy file or fetched policy, MX patterns), TLS-RPT, SPF
+    /// and DMARC records given as text, without DNS.
+    Policy(cmd::policy::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Policy(args) => cmd::policy::run(&args, &mut io::stdout().lock()),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

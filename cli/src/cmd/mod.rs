@@ -2,4 +2,5 @@
 
 pub(crate) mod ciphers;
 pub(crate) mod pem;
+pub(crate) mod policy;
 pub(crate) mod scan;

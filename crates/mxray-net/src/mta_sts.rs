@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mxray_core::policy::mta_sts::{self, Policy, PolicyCheck};
+use mxray_core::policy::{Finding, Severity};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -188,6 +189,41 @@ pub enum FetchError {
     },
 }
 
+impl FetchError {
+    /// A short stable name of the variant, for JSON: `bad-domain`, `no-address`, `setup`,
+    /// `connect`, `tls`, `redirect`, `status`, `content-type`, `too-large`, `timeout`,
+    /// `malformed`, `http`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::BadDomain { .. } => "bad-domain",
+            Self::NoAddress { .. } => "no-address",
+            Self::Setup { .. } => "setup",
+            Self::Connect { .. } => "connect",
+            Self::Tls { .. } => "tls",
+            Self::Redirect { .. } => "redirect",
+            Self::Status { .. } => "status",
+            Self::ContentType { .. } => "content-type",
+            Self::TooLarge { .. } => "too-large",
+            Self::Timeout { .. } => "timeout",
+            Self::Malformed { .. } => "malformed",
+            Self::Http { .. } => "http",
+        }
+    }
+
+    /// The findings this failure amounts to: the core's check for a malformed policy,
+    /// otherwise one `mta-sts.policy-unavailable` (high: senders without a cached policy
+    /// fall back to no MTA-STS, so an attacker who blocks the fetch strips it).
+    pub fn findings(&self) -> Vec<Finding> {
+        if let Self::Malformed { check, .. } = self {
+            return check.findings.clone();
+        }
+        let message = format!(
+            "the MTA-STS policy cannot be fetched ({self}): senders without a cached copy apply no MTA-STS; fix the policy server"
+        );
+        vec![Finding { id: mta_sts::ids::POLICY_UNAVAILABLE, severity: Severity::High, message }]
+    }
+}
+
 /// What the verifier saw: the presented chain and its error, if any.
 #[derive(Debug, Default)]
 struct Seen {
@@ -304,6 +340,15 @@ fn chain_of(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// The innermost cause of `e` (`Connection refused (os error 111)`).
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    last.to_string()
+}
+
 /// The first `rustls::Error` in `e`'s source chain.
 fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut current = Some(e);
@@ -354,7 +399,7 @@ pub async fn fetch_policy(domain: &str, options: &FetchOptions) -> Result<Fetche
         } else if let Some(tls) = rustls_error(&e) {
             FetchError::Tls { url: url.clone(), reason: tls.to_string(), chain: seen_chain() }
         } else if e.is_connect() {
-            FetchError::Connect { url: url.clone(), reason: chain_of(&e) }
+            FetchError::Connect { url: url.clone(), reason: root_cause(&e) }
         } else {
             FetchError::Http { url: url.clone(), reason: chain_of(&e) }
         }
@@ -413,6 +458,19 @@ mod tests {
         ] {
             assert_eq!(is_text_plain(ct), ok, "{ct:?}");
         }
+    }
+
+    #[test]
+    fn failures_become_findings() {
+        let url = "https://mta-sts.example.org/.well-known/mta-sts.txt".to_owned();
+        let status = FetchError::Status { url: url.clone(), status: 404 };
+        assert_eq!(status.kind(), "status");
+        let f = status.findings();
+        assert_eq!((f[0].id, f[0].severity), (mta_sts::ids::POLICY_UNAVAILABLE, Severity::High));
+        assert!(f[0].message.contains("HTTP 404"), "{}", f[0].message);
+        let check = mta_sts::check_policy("version: STSv1\nmode: enforce\n");
+        let malformed = FetchError::Malformed { url, check: Box::new(check) };
+        assert_eq!(malformed.findings()[0].id, mta_sts::ids::INVALID_POLICY);
     }
 
     #[tokio::test]

@@ -176,7 +176,7 @@ impl<T> RecordCheck<T> {
     }
 
     fn sorted(mut self) -> Self {
-        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         self
     }
 }

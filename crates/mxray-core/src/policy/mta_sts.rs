@@ -39,6 +39,9 @@ pub mod ids {
     pub const INVALID_RECORD: &str = "mta-sts.invalid-record";
     /// A record starts with `v=STSv1` but not `v=STSv1;`: senders discard it.
     pub const DISCARDED_RECORD: &str = "mta-sts.discarded-record";
+    /// The policy file could not be fetched (connection, TLS, status, redirect, content
+    /// type, size, timeout): senders without a cached policy use none.
+    pub const POLICY_UNAVAILABLE: &str = "mta-sts.policy-unavailable";
     /// The policy file breaks the §3.2 grammar: senders use no policy.
     pub const INVALID_POLICY: &str = "mta-sts.invalid-policy";
     /// A field other than `mx` appears twice; the first is used.
@@ -148,7 +151,7 @@ pub fn check_records(records: &[impl AsRef<str>]) -> RecordCheck<StsRecord> {
             ));
         }
     }
-    check.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    check.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     check
 }
 
@@ -254,7 +257,7 @@ pub fn check_policy(text: &str) -> PolicyCheck {
     match parse_policy(text, &mut findings) {
         Ok(policy) => {
             assess_policy(&policy, &mut findings);
-            findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
             PolicyCheck { policy: Some(policy), error: None, findings }
         }
         Err(e) => {
@@ -506,7 +509,7 @@ pub fn evaluate(policy: &Policy, mx_hosts: &[impl AsRef<str>]) -> Evaluation {
             ));
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     Evaluation { mode: policy.mode, hosts, findings }
 }
 

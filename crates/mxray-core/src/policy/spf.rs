@@ -420,7 +420,7 @@ pub fn check_records(records: &[impl AsRef<str>]) -> RecordCheck<SpfRecord> {
         },
     );
     check.findings.extend(long);
-    check.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    check.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     check
 }
 
@@ -503,7 +503,8 @@ mod tests {
 
     #[test]
     fn valid_records_and_their_terms() {
-        let cases: &[(&str, &[(Qualifier, Mechanism)], usize)] = &[
+        type Case<'a> = (&'a str, &'a [(Qualifier, Mechanism)], usize);
+        let cases: &[Case<'_>] = &[
             ("v=spf1", &[], 0),
             ("v=spf1 -all", &[(Qualifier::Fail, Mechanism::All)], 0),
             ("v=spf1  ~ALL ", &[(Qualifier::SoftFail, Mechanism::All)], 0),
