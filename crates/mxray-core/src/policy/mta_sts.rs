@@ -600,6 +600,12 @@ mod tests {
         assert_eq!((p.mode, p.max_age), (Mode::Testing, MAX_MAX_AGE));
         assert_eq!(p.mx[0].pattern, "mx.example.com");
         assert_eq!(p.extensions, vec![("foo".to_owned(), "bar baz".to_owned())]);
+        // Field names are case-sensitive: "MX" is an unknown field, kept and ignored.
+        let upper = check_policy("version: STSv1\nmode: enforce\nmax_age: 604800\nMX: mx.example.com\n");
+        let p = upper.policy.unwrap();
+        assert!(p.mx.is_empty());
+        assert_eq!(p.extensions, vec![("MX".to_owned(), "mx.example.com".to_owned())]);
+        assert_eq!(upper.findings[0].id, ids::NO_MX_PATTERN);
         let none = check_policy("version: STSv1\nmode: none\nmax_age: 0\n");
         assert_eq!(none.policy.unwrap().mode, Mode::None);
         assert_eq!(none.findings.iter().map(|f| f.id).collect::<Vec<_>>(), [ids::MODE_NONE]);
