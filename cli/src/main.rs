@@ -4,8 +4,8 @@
 //! module in [`cmd`] calls mxray-core and renders the result. anyhow is used here only.
 //!
 //! Exit codes: `0` success (a closed stdout, as in `mxray ciphers | head`, counts as
-//! success); `1` the command failed, or `scan --fail-on SEVERITY` found something at or
-//! above SEVERITY; `2` usage or target error (bad flag, bad target, a name that does not
+//! success); `1` the command failed, or `scan --fail-on SEVERITY` (or `policy --fail-on`)
+//! found something at or above SEVERITY; `2` usage or target error (bad flag, bad target, a name that does not
 //! resolve), with a message that says what to fix.
 
 mod cmd;
@@ -39,6 +39,9 @@ enum Command {
     /// Explain a grading rule: what it checks, why it matters, what to do instead, and
     /// the rule set and section it comes from (`--list` lists every id).
     Explain(cmd::explain::Args),
+    /// Check MTA-STS (record, policy file or fetched policy, MX patterns), TLS-RPT, SPF
+    /// and DMARC records given as text, without DNS.
+    Policy(cmd::policy::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Explain(args) => cmd::explain::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Policy(args) => cmd::policy::run(&args, &mut io::stdout().lock()),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

@@ -10,6 +10,8 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 //!
+//! An HTTPS server for MTA-STS policies and other web cases is a private nginx ([`nginx`]).
+//!
 //! # Rules the harness keeps
 //!
 //! - **Loopback only.** Every listener is bound to `127.0.0.1` ([`net::LOOPBACK`]); ports come
@@ -36,6 +38,7 @@
 pub mod certs;
 pub mod dovecot;
 pub mod net;
+pub mod nginx;
 pub mod openssl;
 pub mod postfix;
 pub mod process;

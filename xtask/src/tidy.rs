@@ -4,7 +4,9 @@
 //! - mxray-core forbids unsafe code;
 //! - mxray-core reaches no async runtime or socket crate (tokio, mio, socket2, async-std),
 //!   judged on `Cargo.lock`'s dependency graph, which also counts dev-dependencies and
-//!   so is stricter than `cargo tree`.
+//!   so is stricter than `cargo tree`;
+//! - no crate of the workspace reaches aws-lc (`aws-lc-rs`, `aws-lc-sys`): its C build does
+//!   not exist for wasm32 and rustls/reqwest are set up with ring (TOOLCHAIN).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,9 @@ use anyhow::{Context, Result, bail};
 /// Crates mxray-core must never depend on, directly or through another crate.
 const FORBIDDEN_IN_CORE: &[&str] = &["tokio", "mio", "socket2", "async-std", "async-io", "hickory-resolver"];
 
+/// Crates no part of the workspace may depend on.
+const FORBIDDEN_ANYWHERE: &[&str] = &["aws-lc-rs", "aws-lc-sys", "aws-lc-fips-sys"];
+
 /// Directories whose Rust files are checked for module docs.
 const SOURCE_DIRS: &[&str] = &["crates", "cli", "tests", "xtask", "fuzz/fuzz_targets"];
 
@@ -21,6 +26,7 @@ const SOURCE_DIRS: &[&str] = &["crates", "cli", "tests", "xtask", "fuzz/fuzz_tar
 pub(crate) fn run(root: &Path) -> Result<()> {
     let mut problems = missing_module_docs(root)?;
     problems.extend(core_dependency_problems(root)?);
+    problems.extend(workspace_dependency_problems(root)?);
     let core_lib = std::fs::read_to_string(root.join("crates/mxray-core/src/lib.rs"))?;
     if !core_lib.contains("#![forbid(unsafe_code)]") {
         problems.push("crates/mxray-core/src/lib.rs lacks #![forbid(unsafe_code)]".to_owned());
@@ -132,9 +138,26 @@ fn core_dependency_problems(root: &Path) -> Result<Vec<String>> {
     Ok(forbidden_paths(&graph, "mxray-core"))
 }
 
+/// Every [`FORBIDDEN_ANYWHERE`] crate in `Cargo.lock`.
+fn workspace_dependency_problems(root: &Path) -> Result<Vec<String>> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let graph = lock_graph(&lock);
+    Ok(FORBIDDEN_ANYWHERE
+        .iter()
+        .filter(|name| graph.contains_key(**name))
+        .map(|name| format!("Cargo.lock holds {name}: use the ring provider (see TOOLCHAIN)"))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_workspace_reaches_no_aws_lc() {
+        let problems = workspace_dependency_problems(&crate::root()).unwrap();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 
     #[test]
     fn every_module_has_a_doc() {

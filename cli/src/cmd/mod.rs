@@ -3,4 +3,5 @@
 pub(crate) mod ciphers;
 pub(crate) mod explain;
 pub(crate) mod pem;
+pub(crate) mod policy;
 pub(crate) mod scan;

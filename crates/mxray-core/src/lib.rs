@@ -7,6 +7,8 @@
 //!
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
+//! - [`policy`]: mail policy records: MTA-STS (record, policy file, MX matching), TLS-RPT,
+//!   SPF and DMARC, each with findings.
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
 //!   suites and server order, groups, signature schemes, session features).
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
@@ -23,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod grade;
+pub mod policy;
 pub mod probe;
 pub mod registry;
 pub mod report;

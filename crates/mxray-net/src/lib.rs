@@ -8,12 +8,15 @@
 //! - [`scan`]: the scan driver: mxray-core's `ScanPlanner` against one endpoint, with
 //!   bounded parallel connections, back-off and retries, and a count of every connection.
 //!
+//! - [`mta_sts`]: the MTA-STS policy fetch over HTTPS (validated certificate, no redirects,
+//!   `text/plain`, size bound, timeout) to caller-resolved addresses, with typed errors.
 //! - [`simserver`]: mxray-core's simulated TLS servers behind a real listener on
 //!   127.0.0.1 (optionally behind SMTP, optionally throttling), for tests.
 //!
 //! DNS with DNSSEC will live here too; every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
+pub mod mta_sts;
 pub mod scan;
 pub mod simserver;
 pub mod starttls;

@@ -3,11 +3,13 @@
 //! re-encoding the decoded value gives the same bytes back.
 
 mod client;
+mod policy;
 mod server;
 mod starttls;
 mod tls13;
 
 pub use client::*;
+pub use policy::*;
 pub use server::*;
 pub use starttls::*;
 pub use tls13::*;
