@@ -5,6 +5,8 @@
 //! randomness and trust anchors are parameters. That keeps every decision testable
 //! deterministically and lets the same code run natively and in `wasm32-unknown-unknown`.
 //!
+//! - [`dane`]: DANE for SMTP (RFC 7672): TLSA records, their RFC 7218 mnemonics, and the
+//!   match of usages 2/3 against a presented chain with the RFC 7672 consequences.
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
@@ -22,6 +24,7 @@
 //!   the three validation levels.
 #![forbid(unsafe_code)]
 
+pub mod dane;
 pub mod grade;
 pub mod probe;
 pub mod registry;

@@ -38,7 +38,7 @@
 //! DANE TLSA matching against [`CertInfo::spki_sha256`] and friends (the hashes are here).
 
 mod chain;
-mod info;
+pub(crate) mod info;
 pub mod names;
 mod pem;
 mod time;
