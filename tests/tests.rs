@@ -3,6 +3,7 @@
 //! starts on 127.0.0.1 and stops by PID.
 
 mod certs_real;
+mod dns_real;
 mod harness_tests;
 mod scan_real;
 mod wire_openssl;

@@ -221,6 +221,7 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("dovecot-pop3d", "the test harness runs a real Dovecot POP3/POP3S server on loopback"),
     ("sslscan", "the scan tests cross-check mxray's findings against sslscan's"),
     ("testssl.sh", "the scan benchmark compares mxray with testssl.sh"),
+    ("knot", "the DNS tests run a real authoritative Knot DNS serving a DNSSEC-signed test tree on loopback"),
 ];
 
 /// The Debian packages `cargo xtask demo` needs: the servers it scans.

@@ -7,6 +7,8 @@
 //!
 //! - [`dane`]: DANE for SMTP (RFC 7672): TLSA records, their RFC 7218 mnemonics, and the
 //!   match of usages 2/3 against a presented chain with the RFC 7672 consequences.
+//! - [`dns`]: the DNS answer model (DNSSEC status, NXDOMAIN/NODATA/error outcomes) and
+//!   what an MX answer means for mail (implicit MX, null MX).
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
@@ -25,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dane;
+pub mod dns;
 pub mod grade;
 pub mod probe;
 pub mod registry;

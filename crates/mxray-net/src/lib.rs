@@ -14,6 +14,7 @@
 //! DNS with DNSSEC will live here too; every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
+pub mod dns;
 pub mod scan;
 pub mod simserver;
 pub mod starttls;
