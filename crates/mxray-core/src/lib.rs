@@ -9,6 +9,8 @@
 //!   match of usages 2/3 against a presented chain with the RFC 7672 consequences.
 //! - [`dns`]: the DNS answer model (DNSSEC status, NXDOMAIN/NODATA/error outcomes) and
 //!   what an MX answer means for mail (implicit MX, null MX).
+//! - [`domain`]: the report model of `mxray domain` (MX hosts, addresses, names, DANE,
+//!   the summary row) and the pure decisions behind its summary words.
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
@@ -28,6 +30,7 @@
 
 pub mod dane;
 pub mod dns;
+pub mod domain;
 pub mod grade;
 pub mod probe;
 pub mod registry;
