@@ -72,10 +72,7 @@ fn lab() -> Lab {
         .record(tlsa("mx1", &format!("3 1 1 {rsa}")));
     let nullmx = Zone::new("nullmx", Delegation::Secure).record("@ MX 0 .");
     let bogus = Zone::new("bogus", Delegation::BogusDs).record("@ MX 10 mx1").record("mx1 A 127.0.0.1");
-    let reverse = [
-        // PTR for 127.0.0.1 is outside the tree; the EHLO/PTR comparison reads what exists.
-    ];
-    let knot = Knot::start(&reverse, &[dane, insecure, nullmx, bogus]).unwrap();
+    let knot = Knot::start(&[], &[dane, insecure, nullmx, bogus]).unwrap();
     Lab { knot, postfix, certs, _dir: dir }
 }
 
@@ -154,6 +151,33 @@ fn dane_verdicts_against_the_real_postfix_chain() {
     assert_eq!(mx3["summary"]["starttls"], "unreachable");
     assert_eq!(mx3["summary"]["dane"], "no_certificate");
     assert_eq!(mx3["addresses"][0]["address"], "127.0.0.3");
+
+    // The terminal report: the summary row per MX, then the details.
+    let resolver = lab.knot.addr().to_string();
+    let anchor = lab.knot.trust_anchor().display().to_string();
+    let port = lab.postfix.smtp_addr().port().to_string();
+    let out = mxray(&[
+        "domain",
+        "dane.mxray.test",
+        "--resolver",
+        &resolver,
+        "--trust-anchor",
+        &anchor,
+        "--port",
+        &port,
+        "--timeout",
+        "5",
+        "--no-sslv2",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    eprintln!("{text}");
+    let row =
+        |host: &str| text.lines().find(|l| l.starts_with(host)).unwrap_or_else(|| panic!("{host}: {text}"));
+    let mx1_row: Vec<&str> = row("mx1.dane.mxray.test.").split_whitespace().collect();
+    assert_eq!(mx1_row[..4], ["mx1.dane.mxray.test.", "10", "secure", "offered"], "{text}");
+    assert!(mx1_row.ends_with(&["match", "not", "checked"]), "{mx1_row:?}");
+    assert!(row("mx2.dane.mxray.test.").contains("MISMATCH"), "{text}");
+    assert!(text.contains("DANE-EE(3) matched"), "{text}");
 }
 
 #[test]
