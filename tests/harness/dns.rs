@@ -280,7 +280,7 @@ fn knot_conf(dir: &Path, addr: SocketAddr, zones: &[Zone]) -> String {
         port = addr.port(),
     );
     for zone in zones {
-        let _ = write!(conf, "  - domain: {}\n", zone.name());
+        let _ = writeln!(conf, "  - domain: {}", zone.name());
         if zone.signed() {
             conf.push_str("    dnssec-signing: on\n    dnssec-policy: csk\n");
         }

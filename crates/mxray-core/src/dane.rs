@@ -248,7 +248,7 @@ fn field(name: &'static str, text: &str, mnemonics: &[&str]) -> Result<u8, TlsaE
 }
 
 fn unhex(text: &str) -> Result<Vec<u8>, TlsaError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(TlsaError::BadHex(format!("odd number of digits ({})", text.len())));
     }
     text.as_bytes()

@@ -72,7 +72,8 @@ fn presentation_parses_numbers_and_rfc7218_mnemonics() {
 
 #[test]
 fn bad_presentation_is_a_clear_error() {
-    let cases: &[(&str, fn(&TlsaError) -> bool)] = &[
+    type Case<'a> = (&'a str, fn(&TlsaError) -> bool);
+    let cases: &[Case<'_>] = &[
         ("", |e| matches!(e, TlsaError::MissingFields(_))),
         ("3 1 1", |e| matches!(e, TlsaError::MissingFields(_))),
         ("3 1", |e| matches!(e, TlsaError::MissingFields(_))),
@@ -125,8 +126,9 @@ fn verdicts_table() {
     let wrong_ee = format!("3 1 1 {CA_SPKI_256}");
     let pkix = format!("1 1 1 {LEAF_SPKI_256}");
     let expired_ee = format!("3 1 1 {EXPIRED_SPKI_256}");
+    type Case<'a> = (&'a str, Vec<&'a str>, Vec<&'a [u8]>, &'a [&'a str], TlsaAuthenticity, DaneVerdict);
     #[rustfmt::skip]
-    let cases: Vec<(&str, Vec<&str>, Vec<&[u8]>, &[&str], TlsaAuthenticity, DaneVerdict)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("no records", vec![], vec![LEAF, CA], MX, SECURE, DaneVerdict::NoRecords),
         ("DANE-EE SPKI SHA-256", vec![&ee], vec![LEAF, CA], MX, SECURE, DaneVerdict::Authenticated),
         ("DANE-EE Cert SHA-256", vec![&ee_cert], vec![LEAF], MX, SECURE, DaneVerdict::Authenticated),
