@@ -229,9 +229,6 @@ fn ds_trust_anchor_wrong_anchor_refused_and_timeout() {
     let t0 = Instant::now();
     let answer = rt.block_on(r.mx("secure.mxray.test"));
     assert!(t0.elapsed() < Duration::from_secs(5), "took {:?}", t0.elapsed());
-    assert!(
-        matches!(answer.outcome, Outcome::Error { error: ErrorKind::Timeout | ErrorKind::Network, .. }),
-        "{answer:?}"
-    );
+    assert!(matches!(answer.outcome, Outcome::Error { error: ErrorKind::Timeout, .. }), "{answer:?}");
     assert_eq!(answer.dnssec, DnssecStatus::Indeterminate);
 }

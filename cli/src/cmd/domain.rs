@@ -201,15 +201,21 @@ fn mail_hosts(routing: &MailRouting) -> Vec<Mx> {
 }
 
 fn progress_bar(on: bool) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(
-        Some(0),
-        if on { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
-    );
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
-        bar.set_style(style.progress_chars("=> "));
+    let target = if on { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let bar = ProgressBar::with_draw_target(None, target);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+        bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+/// Switches the spinner to a bar once the number of addresses to scan is known.
+fn show_counts(bar: &ProgressBar, total: usize) {
+    bar.set_length(total as u64);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} addresses  {msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
 }
 
 async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
@@ -227,7 +233,7 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
         lookups.push((host.clone(), a, aaaa, tlsa));
     }
     let total: usize = lookups.iter().map(|(_, a, aaaa, _)| a.records().len() + aaaa.records().len()).sum();
-    bar.set_length(total as u64);
+    show_counts(bar, total);
     let mut reports = Vec::new();
     for (host, a, aaaa, tlsa) in lookups {
         let mut addresses = Vec::new();
@@ -343,7 +349,7 @@ fn routing_line(report: &DomainReport) -> String {
             format!("no MX: implicit MX, the domain itself ({host}, RFC 5321 5.1)")
         }
         MailRouting::NoSuchDomain => "the domain does not exist (NXDOMAIN)".into(),
-        MailRouting::Unknown => format!("MX lookup failed: {}", report.mx.summary()),
+        MailRouting::Unknown => "mail routing unknown (the MX lookup failed)".into(),
     }
 }
 

@@ -503,6 +503,9 @@ fn parse_anchor_file(text: &str) -> Result<Vec<AnchorRecord>, DnsSetupError> {
             let [tag, alg, dtype, digest @ ..] = rest else {
                 return Err(bad("a DS needs key tag, algorithm, digest type and digest".into()));
             };
+            if digest.is_empty() {
+                return Err(bad("a DS needs key tag, algorithm, digest type and digest".into()));
+            }
             let num = |what: &str, v: &str| {
                 v.parse::<u16>().map_err(|_| bad(format!("DS {what} {v:?} is not a number")))
             };
