@@ -72,7 +72,9 @@ fn lab() -> Lab {
         .record(tlsa("mx1", &format!("3 1 1 {rsa}")));
     let nullmx = Zone::new("nullmx", Delegation::Secure).record("@ MX 0 .");
     let bogus = Zone::new("bogus", Delegation::BogusDs).record("@ MX 10 mx1").record("mx1 A 127.0.0.1");
-    let knot = Knot::start(&[], &[dane, insecure, nullmx, bogus]).unwrap();
+    let noaddr = Zone::new("noaddr", Delegation::Secure).record("@ MX 10 mx1");
+    let implicit = Zone::new("implicit", Delegation::Secure).record("@ A 127.0.0.1");
+    let knot = Knot::start(&[], &[dane, insecure, nullmx, bogus, noaddr, implicit]).unwrap();
     Lab { knot, postfix, certs, _dir: dir }
 }
 
@@ -205,6 +207,20 @@ fn insecure_tlsa_null_mx_bogus_and_text_report() {
     assert_eq!(bogus["mx"]["dnssec"]["status"], "bogus");
     assert!(bogus["mx"]["dnssec"]["reason"].as_str().unwrap().contains("digest mismatch"), "{bogus:#}");
     assert_eq!(bogus["routing"]["kind"], "unknown");
+
+    let noaddr = domain_json(&lab, "noaddr.mxray.test");
+    let mx1 = host(&noaddr, "mx1.noaddr.mxray.test.");
+    assert_eq!(mx1["a"]["outcome"]["kind"], "nx_domain");
+    assert_eq!(mx1["summary"]["starttls"], "no address");
+    assert_eq!(mx1["addresses"].as_array().unwrap().len(), 0);
+
+    let implicit = domain_json(&lab, "implicit.mxray.test");
+    assert_eq!(implicit["mx"]["outcome"]["kind"], "no_data");
+    assert_eq!(implicit["routing"]["kind"], "implicit");
+    let itself = host(&implicit, "implicit.mxray.test.");
+    assert_eq!(itself["preference"], 0);
+    assert_eq!(itself["summary"]["starttls"], "offered");
+    assert_eq!(itself["summary"]["dane"], "no_records");
 
     let resolver = lab.knot.addr().to_string();
     let anchor = lab.knot.trust_anchor().display().to_string();

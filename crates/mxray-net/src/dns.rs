@@ -31,6 +31,10 @@
 //! turned into the matching DNSKEY by fetching the owner's DNSKEY set and keeping the keys
 //! whose digest the DS carries (the key set's self-signature is then checked by the
 //! validator as for any anchor). The hosts file is never used.
+//!
+//! Hickory answers the special-use names of RFC 6761 itself, without a query: `localhost.`
+//! and the reverse names of loopback addresses (PTR of 127.0.0.0/8 and ::1 is `localhost.`),
+//! with the status Indeterminate (no validation).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
