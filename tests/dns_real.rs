@@ -4,7 +4,7 @@
 //!
 //! Cases: a secure zone (MX, A, AAAA, TLSA, TXT, SRV, secure NXDOMAIN and NODATA, implicit
 //! MX), an insecure zone, a zone whose parent DS does not match its key, a zone behind a DS
-//! that is served unsigned, a null MX, an MX host without addresses, a DS trust anchor, a
+//! that is served unsigned, a zone whose signatures expired, a null MX, an MX host without addresses, a DS trust anchor, a
 //! wrong trust anchor, REFUSED for a name outside the tree, and a silent server (timeout).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -34,9 +34,11 @@ fn tree() -> Knot {
     let bogus = Zone::new("bogus", Delegation::BogusDs).record("@ MX 10 mx1").record("mx1 A 127.0.0.2");
     let unsigned =
         Zone::new("unsigned", Delegation::DsButUnsigned).record("@ MX 10 mx1").record("mx1 A 127.0.0.2");
+    let expired =
+        Zone::new("expired", Delegation::ExpiredSignatures).record("@ MX 10 mx1").record("mx1 A 127.0.0.2");
     let nullmx = Zone::new("nullmx", Delegation::Secure).record("@ MX 0 .");
     let noaddr = Zone::new("noaddr", Delegation::Secure).record("@ MX 10 mx1");
-    Knot::start(&[], &[secure, insecure, bogus, unsigned, nullmx, noaddr]).expect("knotd starts")
+    Knot::start(&[], &[secure, insecure, bogus, unsigned, expired, nullmx, noaddr]).expect("knotd starts")
 }
 
 fn config(server: SocketAddr, anchor: &std::path::Path) -> DnsConfig {
@@ -159,6 +161,11 @@ fn insecure_bogus_null_mx_and_missing_addresses() {
         let unsigned = r.mx("unsigned.mxray.test").await;
         let DnssecStatus::Bogus(reason) = &unsigned.dnssec else { panic!("{unsigned:?}") };
         assert!(reason.contains("unsigned.mxray.test. publishes no DNSKEY"), "{reason}");
+
+        let expired = r.mx("expired.mxray.test").await;
+        let DnssecStatus::Bogus(reason) = &expired.dnssec else { panic!("{expired:?}") };
+        assert!(reason.contains("expired.mxray.test.'s keys match its DS, but the signatures"), "{reason}");
+        assert!(expired.records().is_empty());
 
         let null = r.mx("nullmx.mxray.test").await;
         assert_eq!(null.dnssec, DnssecStatus::Secure);

@@ -24,7 +24,10 @@
 //! - [`Delegation::BogusDs`]: signed by Knot, but the parent's DS carries the right key tag
 //!   and algorithm with a wrong digest (a botched key roll);
 //! - [`Delegation::DsButUnsigned`]: the parent holds a DS for a key the child never
-//!   publishes, and the child is served unsigned (signing switched off, DS left behind).
+//!   publishes, and the child is served unsigned (signing switched off, DS left behind);
+//! - [`Delegation::ExpiredSignatures`]: a matching DS, but the child's zone file was signed
+//!   offline by `kzonesign -t` with a key and a clock 60 days in the past, and is served as
+//!   is (Knot does not re-sign it): every RRSIG has expired.
 //!
 //! Record lines are zone-file lines relative to the zone's origin (`@ MX 10 mx1`,
 //! `mx1 A 127.0.0.2`). The name server itself is `ns.mxray.test.` at 127.0.0.1.
@@ -40,7 +43,7 @@ use std::fs::{self, File};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
@@ -64,6 +67,9 @@ pub enum Delegation {
     BogusDs,
     /// The parent has a DS, the child is served unsigned: bogus (missing signatures).
     DsButUnsigned,
+    /// A matching DS, but the child was signed offline (`kzonesign -t`) as of 60 days ago,
+    /// so every signature expired about 46 days ago (Knot's default 14-day lifetime): bogus.
+    ExpiredSignatures,
 }
 
 /// A child zone of [`PARENT`].
@@ -94,6 +100,7 @@ impl Zone {
         format!("{}.{PARENT}", self.label)
     }
 
+    /// Signed by knotd while it runs.
     fn signed(&self) -> bool {
         matches!(self.delegation, Delegation::Secure | Delegation::BogusDs)
     }
@@ -114,8 +121,10 @@ impl Knot {
     /// Generates keys, writes the parent (with `parent_records` and the delegations) and
     /// every child of `zones`, and starts `knotd` on a free 127.0.0.1 port.
     pub fn start(parent_records: &[&str], zones: &[Zone]) -> Result<Self> {
-        if !Path::new("/usr/sbin/knotd").exists() {
-            bail!("the DNS harness needs /usr/sbin/knotd (Debian package knot); run `cargo xtask setup`");
+        for (tool, package) in [("/usr/sbin/knotd", "knot"), ("/usr/bin/kzonesign", "knot-dnssecutils")] {
+            if !Path::new(tool).exists() {
+                bail!("the DNS harness needs {tool} (Debian package {package}); run `cargo xtask setup`");
+            }
         }
         let mut attempt = 0;
         loop {
@@ -153,7 +162,14 @@ impl Knot {
             if zone.delegation == Delegation::Insecure {
                 continue;
             }
-            generate_key(&conf, &zone.name())?;
+            if zone.delegation == Delegation::ExpiredSignatures {
+                let past =
+                    (SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() - 60 * 86_400).to_string();
+                generate_key_at(&conf, &zone.name(), &past)?;
+                sign_offline(&dir, &conf, &zone.name(), &past)?;
+            } else {
+                generate_key(&conf, &zone.name())?;
+            }
             let ds = sha256_ds(&conf, &zone.name())?;
             let ds = if zone.delegation == Delegation::BogusDs { corrupt_digest(&ds)? } else { ds };
             writeln!(parent, "{}", ds.replacen(&zone.name(), &zone.label, 1))?;
@@ -283,6 +299,9 @@ fn knot_conf(dir: &Path, addr: SocketAddr, zones: &[Zone]) -> String {
         let _ = writeln!(conf, "  - domain: {}", zone.name());
         if zone.signed() {
             conf.push_str("    dnssec-signing: on\n    dnssec-policy: csk\n");
+        } else if zone.delegation == Delegation::ExpiredSignatures {
+            // The policy is for kzonesign; knotd serves the pre-signed file as it is.
+            conf.push_str("    dnssec-policy: csk\n");
         }
     }
     conf
@@ -305,6 +324,37 @@ fn keymgr(conf: &Path, args: &[&str]) -> Result<String> {
 /// A combined signing key (KSK and ZSK in one) for `zone`.
 fn generate_key(conf: &Path, zone: &str) -> Result<()> {
     keymgr(conf, &[zone, "generate", &format!("algorithm={ALGORITHM}"), "ksk=yes", "zsk=yes"]).map(drop)
+}
+
+/// A combined signing key created, published and active since unix time `at`.
+fn generate_key_at(conf: &Path, zone: &str, at: &str) -> Result<()> {
+    let timers = [format!("created={at}"), format!("publish={at}"), format!("active={at}")];
+    let mut args = vec![zone, "generate", "ksk=yes", "zsk=yes"];
+    let algorithm = format!("algorithm={ALGORITHM}");
+    args.push(&algorithm);
+    args.extend(timers.iter().map(String::as_str));
+    keymgr(conf, &args).map(drop)
+}
+
+/// Signs `DIR/zones/ZONEzone` with `kzonesign` as of unix time `at` and puts the signed file
+/// in its place.
+fn sign_offline(dir: &WorkDir, conf: &Path, zone: &str, at: &str) -> Result<()> {
+    let out_dir = dir.mkdir("signed", 0o755)?;
+    let out = Command::new("kzonesign")
+        .arg("-c")
+        .arg(conf)
+        .arg("-o")
+        .arg(&out_dir)
+        .args(["-t", at, zone])
+        .stdin(Stdio::null())
+        .output()
+        .context("running kzonesign (Debian package knot-dnssecutils)")?;
+    if !out.status.success() {
+        bail!("kzonesign {zone} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let file = format!("{zone}zone");
+    fs::rename(out_dir.join(&file), dir.join(&format!("zones/{file}")))
+        .with_context(|| format!("moving the signed {file} into place"))
 }
 
 /// `ZONE DS TAG 13 2 HEX` for the zone's key.
