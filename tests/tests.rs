@@ -3,6 +3,7 @@
 //! starts on 127.0.0.1 and stops by PID.
 
 mod certs_real;
+mod dns_real;
 mod harness_tests;
 mod mta_sts_real;
 mod scan_real;

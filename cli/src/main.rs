@@ -42,6 +42,9 @@ enum Command {
     /// Check MTA-STS (record, policy file or fetched policy, MX patterns), TLS-RPT, SPF
     /// and DMARC records given as text, without DNS.
     Policy(cmd::policy::Args),
+    /// The inbound mail posture of a domain: MX with DNSSEC, each MX address scanned on
+    /// port 25 with STARTTLS, names against certificate and reverse DNS, DANE.
+    Domain(cmd::domain::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Explain(args) => cmd::explain::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Policy(args) => cmd::policy::run(&args, &mut io::stdout().lock()),
+        Command::Domain(args) => cmd::domain::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

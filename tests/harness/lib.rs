@@ -36,6 +36,7 @@
 //! [`process::alive`] treats the states `Z` and `X` as gone.
 
 pub mod certs;
+pub mod dns;
 pub mod dovecot;
 pub mod net;
 pub mod nginx;
@@ -50,6 +51,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 pub use certs::{CertSet, CertSpec, Issued, Issuer, KeyType, Validity};
+pub use dns::{Delegation, Knot, Zone};
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use openssl::OpensslServer;
 pub use postfix::{Postfix, PostfixOptions};

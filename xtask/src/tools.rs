@@ -222,6 +222,8 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("sslscan", "the scan tests cross-check mxray's findings against sslscan's"),
     ("testssl.sh", "the scan benchmark compares mxray with testssl.sh"),
     ("nginx-light", "the MTA-STS tests fetch policies from a real nginx over HTTPS on loopback"),
+    ("knot", "the DNS tests run a real authoritative Knot DNS serving a DNSSEC-signed test tree on loopback"),
+    ("knot-dnssecutils", "kzonesign signs a test zone as of a past time (the expired-signatures DNSSEC case)"),
 ];
 
 /// The Debian packages `cargo xtask demo` needs: the servers it scans.

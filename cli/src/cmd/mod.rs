@@ -2,6 +2,7 @@
 
 pub(crate) mod ciphers;
 pub(crate) mod explain;
+pub(crate) mod domain;
 pub(crate) mod pem;
 pub(crate) mod policy;
 pub(crate) mod scan;

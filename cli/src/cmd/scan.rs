@@ -21,7 +21,7 @@ use mxray_net::scan::{ScanOptions, scan_endpoint};
 
 use crate::UsageError;
 
-mod render;
+pub(crate) mod render;
 
 /// Arguments of `mxray scan`.
 #[derive(Debug, clap::Args)]

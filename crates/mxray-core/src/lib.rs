@@ -5,6 +5,12 @@
 //! randomness and trust anchors are parameters. That keeps every decision testable
 //! deterministically and lets the same code run natively and in `wasm32-unknown-unknown`.
 //!
+//! - [`dane`]: DANE for SMTP (RFC 7672): TLSA records, their RFC 7218 mnemonics, and the
+//!   match of usages 2/3 against a presented chain with the RFC 7672 consequences.
+//! - [`dns`]: the DNS answer model (DNSSEC status, NXDOMAIN/NODATA/error outcomes) and
+//!   what an MX answer means for mail (implicit MX, null MX).
+//! - [`domain`]: the report model of `mxray domain` (MX hosts, addresses, names, DANE,
+//!   the summary row) and the pure decisions behind its summary words.
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`policy`]: mail policy records: MTA-STS (record, policy file, MX matching), TLS-RPT,
@@ -24,6 +30,9 @@
 //!   the three validation levels.
 #![forbid(unsafe_code)]
 
+pub mod dane;
+pub mod dns;
+pub mod domain;
 pub mod grade;
 pub mod policy;
 pub mod probe;

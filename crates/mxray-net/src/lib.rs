@@ -13,10 +13,14 @@
 //! - [`simserver`]: mxray-core's simulated TLS servers behind a real listener on
 //!   127.0.0.1 (optionally behind SMTP, optionally throttling), for tests.
 //!
-//! DNS with DNSSEC will live here too; every decision stays in mxray-core.
+//! - [`dns`]: the DNSSEC-validating resolver (hickory-resolver) that fills the core's
+//!   `dns::Answer`: MX, A/AAAA, TLSA, TXT, SRV, PTR with secure/insecure/bogus status.
+//!
+//! Every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
 pub mod mta_sts;
+pub mod dns;
 pub mod scan;
 pub mod simserver;
 pub mod starttls;

@@ -292,7 +292,7 @@ fn grading(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()
 }
 
 /// Writes the whole report.
-pub(super) fn report(out: &mut impl Write, report: &ScanReport, color: bool) -> Result<()> {
+pub(crate) fn report(out: &mut impl Write, report: &ScanReport, color: bool) -> Result<()> {
     let paint = Paint { on: color };
     for (i, e) in report.endpoints.iter().enumerate() {
         if i > 0 {

@@ -38,7 +38,7 @@
 //! CRL or OCSP fetch is IO. Not covered yet: DANE TLSA matching against [`CertInfo::spki_sha256`] and friends (the hashes are here).
 
 mod chain;
-mod info;
+pub(crate) mod info;
 pub mod names;
 pub mod ocsp;
 mod pem;
