@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod grade;
+pub mod pcap;
 pub mod probe;
 pub mod registry;
 pub mod report;
