@@ -35,6 +35,9 @@ enum Command {
     /// Analyse a PEM or DER certificate chain offline: names, keys, signatures, validity,
     /// trust and the three validation levels.
     Pem(cmd::pem::Args),
+    /// Analyse a pcap/pcapng capture offline: STARTTLS offered, used or stripped, every TLS
+    /// handshake with versions, suites, SNI, certificates and JA3/JA3S/JA4.
+    Pcap(cmd::pcap::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Pcap(args) => cmd::pcap::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,
