@@ -411,7 +411,7 @@ fn read_u32(bytes: &[u8], big_endian: bool) -> u32 {
     if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
 }
 
-/// The first bytes of the input in hex, for an error message.
+/// The first four bytes of the input (where the magic number is) in hex, for an error.
 fn hex_start(buf: &[u8]) -> String {
-    buf.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    buf.iter().take(4).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
 }
