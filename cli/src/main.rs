@@ -45,6 +45,9 @@ enum Command {
     /// The inbound mail posture of a domain: MX with DNSSEC, each MX address scanned on
     /// port 25 with STARTTLS, names against certificate and reverse DNS, DANE.
     Domain(cmd::domain::Args),
+    /// Analyse a pcap/pcapng capture offline: STARTTLS offered, used or stripped, every TLS
+    /// handshake with versions, suites, SNI, certificates and JA3/JA3S/JA4.
+    Pcap(cmd::pcap::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Policy(args) => cmd::policy::run(&args, &mut io::stdout().lock()),
         Command::Domain(args) => cmd::domain::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Pcap(args) => cmd::pcap::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 //! Run `cargo xtask help` for the list.
 
 mod bench;
+mod bench_pcap;
 mod ci;
 mod codegen;
 mod demo;
@@ -32,6 +33,9 @@ cargo xtask TASK
   bench scan [--no-netns] [--testssl-full] [--testssl-timeout SECONDS] [--endpoints A,B]
                        mxray vs sslscan vs testssl.sh on the testbed: connections (tcpdump on lo),
                        wall time, suites found; also in a netns with 25 ms RTT (netem)
+  bench pcap [--size-mb N] [--bulk-mb N] [--mss N]
+                       mxray pcap (native; wasm later) vs tshark -Y tls.handshake on a ~1 GB
+                       capture built from harness sessions captured on lo
 ";
 
 /// The workspace root (the parent of this crate's directory).

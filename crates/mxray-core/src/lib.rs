@@ -35,6 +35,7 @@ pub mod dns;
 pub mod domain;
 pub mod grade;
 pub mod policy;
+pub mod pcap;
 pub mod probe;
 pub mod registry;
 pub mod report;

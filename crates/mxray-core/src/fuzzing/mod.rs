@@ -4,12 +4,14 @@
 
 mod client;
 mod policy;
+mod pcap;
 mod server;
 mod starttls;
 mod tls13;
 
 pub use client::*;
 pub use policy::*;
+pub use pcap::*;
 pub use server::*;
 pub use starttls::*;
 pub use tls13::*;
@@ -41,9 +43,28 @@ mod tests {
         }
 
         #[test]
+        fn the_pcap_analysis_survives_any_input(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            super::pcap(&data);
+        }
+
+        #[test]
         fn the_starttls_machines_survive_any_server(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
             super::starttls(&data);
         }
+    }
+
+    /// Found by the pcap fuzz target: a big-endian pcap whose records split differently
+    /// when fed in pieces.
+    #[test]
+    fn pcap_fuzz_regression_1() {
+        super::pcap(&[
+            161, 178, 195, 212, 2, 255, 255, 255, 255, 255, 208, 255, 65, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 246, 255, 255, 255, 0, 0, 0, 0, 0, 0,
+            255, 255, 255, 1, 70, 1, 0, 0, 0, 23, 0, 0, 0, 63, 63, 117, 117, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1,
+            135, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 74, 243, 52, 15, 160, 118, 255, 255,
+            36, 86, 190, 251, 182, 85, 0, 0, 0, 0, 0, 0, 0, 0, 0, 74, 194, 228, 0, 0, 0, 0, 0, 0, 0, 0, 198,
+            209, 97, 120, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 9, 0, 209, 2, 40,
+        ]);
     }
 
     #[test]
