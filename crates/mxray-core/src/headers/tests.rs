@@ -560,3 +560,84 @@ fn the_report_serialises_with_the_documented_names() {
     assert_eq!(json["hops"][1]["timestamp"]["unix"], 1_795_349_111);
     assert_eq!(json["hops"][1]["transport"], "tls");
 }
+
+/// Messages delivered by a real Postfix 3.7 (`tests/headers_real.rs` wrote them): (file,
+/// version, code, details, client certificate presented).
+const CAPTURED: &[(&str, &str, &str, &str, &[(&str, &str)], bool)] = &[
+    (
+        "postfix-3.7-tls13.eml",
+        include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls13.eml"),
+        "TLSv1.3",
+        "0x1302",
+        &[
+            ("key-exchange", "X25519"),
+            ("server-signature", "ECDSA (prime256v1)"),
+            ("server-digest", "SHA256"),
+        ],
+        false,
+    ),
+    (
+        "postfix-3.7-tls12-ecdhe-rsa-aes128-gcm.eml",
+        include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls12-ecdhe-rsa-aes128-gcm.eml"),
+        "TLSv1.2",
+        "0xC02F",
+        &[],
+        false,
+    ),
+    (
+        "postfix-3.7-tls13-chacha20-client-cert.eml",
+        include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls13-chacha20-client-cert.eml"),
+        "TLSv1.3",
+        "0x1303",
+        &[
+            ("key-exchange", "X25519"),
+            ("server-signature", "ECDSA (prime256v1)"),
+            ("server-digest", "SHA256"),
+            ("client-signature", "RSA-PSS (2048 bits)"),
+            ("client-digest", "SHA256"),
+        ],
+        true,
+    ),
+    (
+        "postfix-3.7-tls12-client-cert.eml",
+        include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls12-client-cert.eml"),
+        "TLSv1.2",
+        "0xCCA8",
+        &[],
+        true,
+    ),
+];
+
+#[test]
+fn captured_postfix_headers_are_read_exactly() {
+    for &(name, text, version, code, details, presented) in CAPTURED {
+        let r = analyse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r.hops.len(), 1, "{name}");
+        let hop = &r.hops[0];
+        let tls = hop.tls.as_ref().unwrap();
+        assert_eq!(
+            (tls.version_name, tls.suite.as_ref().map(|s| s.code.to_string())),
+            (Some(version), Some(code.to_owned())),
+            "{name}"
+        );
+        let got: Vec<(&str, &str)> = tls.details.iter().map(|d| (d.key.as_str(), d.value.as_str())).collect();
+        assert_eq!(got, details, "{name}");
+        let cert = tls.client_certificate.as_ref().unwrap();
+        assert_eq!(cert.presented, Some(presented), "{name}");
+        if presented {
+            // The harness's client certificate carries only the serverAuth EKU: Postfix
+            // does not verify it for a client.
+            assert_eq!(
+                (cert.issuer_cn.as_deref(), cert.verified),
+                (Some("mxray test CA"), Some(false)),
+                "{name}"
+            );
+        }
+        assert_eq!(hop.from.as_ref().unwrap().reverse_dns.as_deref(), Some("localhost"), "{name}");
+        assert_eq!(hop.grade.as_ref().unwrap().strength, Some(Strength::Secure), "{name}");
+        assert!(
+            r.has_body && r.summary.subject.as_deref().is_some_and(|s| s.starts_with("mxray header fixture"))
+        );
+        assert!(r.warnings.is_empty(), "{name}: {:?}", r.warnings);
+    }
+}
