@@ -3,11 +3,13 @@
 //! re-encoding the decoded value gives the same bytes back.
 
 mod client;
+mod headers;
 mod server;
 mod starttls;
 mod tls13;
 
 pub use client::*;
+pub use headers::*;
 pub use server::*;
 pub use starttls::*;
 pub use tls13::*;
@@ -20,6 +22,16 @@ mod tests {
         #[test]
         fn the_tls13_flight_reader_survives_any_sealed_content(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
             super::tls13_flight(&data);
+        }
+
+        #[test]
+        fn the_header_analysis_survives_any_text(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            super::headers(&data);
+        }
+
+        #[test]
+        fn the_header_analysis_survives_header_like_text(text in "([A-Za-z-]{1,12}: [ -~]{0,80}\n([ \t][ -~]{0,40}\n)?){0,12}") {
+            super::headers(text.as_bytes());
         }
 
         #[test]
