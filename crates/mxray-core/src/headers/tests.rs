@@ -419,7 +419,8 @@ fn crlf_and_lf_give_the_same_analysis() {
 
 #[test]
 fn dates_in_current_and_obsolete_forms() {
-    let cases: &[(&str, Option<(i64, Option<i32>)>)] = &[
+    type Case = (&'static str, Option<(i64, Option<i32>)>);
+    let cases: &[Case] = &[
         ("Sun, 22 Nov 2026 12:05:09 +0000", Some((1_795_349_109, Some(0)))),
         ("Sun, 22 Nov 2026 13:05:09 +0100 (CET)", Some((1_795_349_109, Some(60)))),
         ("22 Nov 2026 12:05:09 -0000", Some((1_795_349_109, None))),
@@ -563,7 +564,10 @@ fn the_report_serialises_with_the_documented_names() {
 
 /// Messages delivered by a real Postfix 3.7 (`tests/headers_real.rs` wrote them): (file,
 /// version, code, details, client certificate presented).
-const CAPTURED: &[(&str, &str, &str, &str, &[(&str, &str)], bool)] = &[
+type Captured =
+    (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)], bool);
+
+const CAPTURED: &[Captured] = &[
     (
         "postfix-3.7-tls13.eml",
         include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls13.eml"),
