@@ -688,3 +688,26 @@ fn hostile_shapes_are_analysed_in_linear_time() {
         assert!(took < std::time::Duration::from_secs(10), "{name}: {took:?} for {} bytes", text.len());
     }
 }
+
+#[test]
+fn protocol_keywords_per_rfc_3848_and_6531() {
+    let cases = [
+        ("SMTP", Some((false, false))),
+        ("ESMTP", Some((false, false))),
+        ("ESMTPA", Some((false, true))),
+        ("ESMTPS", Some((true, false))),
+        ("esmtpsa", Some((true, true))),
+        ("LMTP", Some((false, false))),
+        ("LMTPSA", Some((true, true))),
+        ("UTF8SMTPS", Some((true, false))),
+        ("UTF8LMTPA", Some((false, true))),
+        ("local-esmtp", Some((false, false))),
+        ("HTTPS", Some((true, false))),
+        ("mapi", None),
+        ("local", None),
+        ("Microsoft SMTP Server", None),
+    ];
+    for (word, want) in cases {
+        assert_eq!(received::protocol_facts(word), want, "{word}");
+    }
+}
