@@ -43,6 +43,7 @@ pub mod nginx;
 pub mod openssl;
 pub mod postfix;
 pub mod process;
+pub mod smtp_client;
 pub mod testbed;
 mod workdir;
 
@@ -54,7 +55,8 @@ pub use certs::{CertSet, CertSpec, Issued, Issuer, KeyType, Validity};
 pub use dns::{Delegation, Knot, Zone};
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use openssl::OpensslServer;
-pub use postfix::{Postfix, PostfixOptions};
+pub use postfix::{MAILBOX_DOMAIN, Postfix, PostfixOptions};
+pub use smtp_client::{Negotiated, SmtpTlsOptions, send_starttls};
 pub use testbed::{Testbed, TestbedBuilder};
 pub use workdir::WorkDir;
 

@@ -4,6 +4,7 @@ pub(crate) mod ciphers;
 pub(crate) mod explain;
 pub(crate) mod domain;
 pub(crate) mod pcap;
+pub(crate) mod headers;
 pub(crate) mod pem;
 pub(crate) mod policy;
 pub(crate) mod scan;

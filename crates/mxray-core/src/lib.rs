@@ -15,6 +15,8 @@
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`policy`]: mail policy records: MTA-STS (record, policy file, MX matching), TLS-RPT,
 //!   SPF and DMARC, each with findings.
+//! - [`headers`]: mail header analysis: the hop timeline of `Received:` fields, each hop's
+//!   TLS as the MTA wrote it, graded, and the authentication results.
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
 //!   suites and server order, groups, signature schemes, session features).
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
@@ -36,6 +38,7 @@ pub mod domain;
 pub mod grade;
 pub mod policy;
 pub mod pcap;
+pub mod headers;
 pub mod probe;
 pub mod registry;
 pub mod report;

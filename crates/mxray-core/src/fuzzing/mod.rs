@@ -5,6 +5,7 @@
 mod client;
 mod policy;
 mod pcap;
+mod headers;
 mod server;
 mod starttls;
 mod tls13;
@@ -12,6 +13,7 @@ mod tls13;
 pub use client::*;
 pub use policy::*;
 pub use pcap::*;
+pub use headers::*;
 pub use server::*;
 pub use starttls::*;
 pub use tls13::*;
@@ -45,6 +47,16 @@ mod tests {
         #[test]
         fn the_pcap_analysis_survives_any_input(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
             super::pcap(&data);
+        }
+
+        #[test]
+        fn the_header_analysis_survives_any_text(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            super::headers(&data);
+        }
+
+        #[test]
+        fn the_header_analysis_survives_header_like_text(text in "([A-Za-z-]{1,12}: [ -~]{0,80}\n([ \t][ -~]{0,40}\n)?){0,12}") {
+            super::headers(text.as_bytes());
         }
 
         #[test]
