@@ -219,6 +219,13 @@ fn insecure_tlsa_null_mx_bogus_and_text_report() {
     assert_eq!(bogus["mx"]["dnssec"]["status"], "bogus");
     assert!(bogus["mx"]["dnssec"]["reason"].as_str().unwrap().contains("digest mismatch"), "{bogus:#}");
     assert_eq!(bogus["routing"]["kind"], "unknown");
+    // The policies' TXT lookups fail the same way: "lookup failed", not "absent".
+    for policy in ["tls_rpt", "spf", "dmarc"] {
+        assert_eq!(bogus["policies"][policy]["status"], "lookup_failed", "{policy}: {:#}", bogus["policies"]);
+        assert_eq!(bogus["policies"][policy]["answer"]["dnssec"]["status"], "bogus");
+    }
+    assert_eq!(bogus["policies"]["mta_sts"]["summary"], "lookup failed");
+    assert_eq!(bogus["policies"]["dmarc"]["findings"][0]["id"], "dns.policy-lookup-failed");
 
     let noaddr = domain_json(&lab, "noaddr.mxray.test");
     let mx1 = host(&noaddr, "mx1.noaddr.mxray.test.");

@@ -322,14 +322,13 @@ async fn examine_policies(plan: &Plan, resolver: &DnsResolver, bar: &ProgressBar
     }
     bar.inc(1);
     bar.set_message(format!("TLS-RPT record of {domain}"));
-    let tls_rpt =
-        TxtPolicy::new(resolver.txt(&format!("_smtp._tls.{domain}")).await, |r| tlsrpt::check_records(r));
+    let tls_rpt = TxtPolicy::new(resolver.txt(&format!("_smtp._tls.{domain}")).await, tlsrpt::check_records);
     bar.inc(1);
     bar.set_message(format!("SPF record of {domain}"));
-    let spf = TxtPolicy::new(resolver.txt(domain).await, |r| spf::check_records(r));
+    let spf = TxtPolicy::new(resolver.txt(domain).await, spf::check_records);
     bar.inc(1);
     bar.set_message(format!("DMARC record of {domain}"));
-    let dmarc = TxtPolicy::new(resolver.txt(&format!("_dmarc.{domain}")).await, |r| dmarc::check_records(r));
+    let dmarc = TxtPolicy::new(resolver.txt(&format!("_dmarc.{domain}")).await, dmarc::check_records);
     bar.inc(1);
     Policies { mta_sts, tls_rpt, spf, dmarc }
 }

@@ -673,4 +673,127 @@ mod tests {
         grades.sort_by_key(|g| grade_rank(g));
         assert_eq!(grades, ["A+", "A", "B", "T", "F"]);
     }
+
+    fn txt(name: &str, records: &[&str]) -> Answer<Txt> {
+        let outcome = if records.is_empty() {
+            Outcome::NxDomain
+        } else {
+            Outcome::Records {
+                records: records.iter().map(|r| Txt { strings: vec![(*r).to_owned()] }).collect(),
+            }
+        };
+        Answer { name: name.to_owned(), rtype: "TXT", dnssec: DnssecStatus::Secure, outcome }
+    }
+
+    fn fetched(body: Option<&str>, error: Option<&str>) -> PolicyFetch {
+        let none = Answer {
+            name: "mta-sts.example.org.".into(),
+            rtype: "A",
+            dnssec: DnssecStatus::Secure,
+            outcome: Outcome::NoData,
+        };
+        let check = body.map(mta_sts::check_policy);
+        let findings = check.as_ref().map(|c| c.findings.clone()).unwrap_or_default();
+        PolicyFetch {
+            host: "mta-sts.example.org.".into(),
+            a: none.clone(),
+            aaaa: none,
+            url: "https://mta-sts.example.org/.well-known/mta-sts.txt".into(),
+            error: error.map(|kind| FetchFailure { kind: kind.into(), message: kind.into() }),
+            check,
+            findings,
+        }
+    }
+
+    #[test]
+    fn mta_sts_verdict_per_mx() {
+        const RECORD: &str = "v=STSv1; id=1";
+        let policy =
+            |mode: &str| format!("version: STSv1\nmode: {mode}\nmx: mx1.example.org\nmax_age: 1209600\n");
+        let hosts =
+            [("mx1.example.org.", "valid"), ("mx2.example.org.", "valid"), ("mx1.example.org.", "untrusted")];
+        let hosts: Vec<(String, String)> =
+            hosts.iter().map(|(h, c)| ((*h).to_owned(), (*c).to_owned())).collect();
+        let enforce = policy("enforce");
+        let testing = policy("testing");
+        let none = policy("none");
+        // (case, _mta-sts records, the fetch, the column per host, the domain summary)
+        type Case<'a> = (&'a str, &'a [&'a str], Option<PolicyFetch>, [&'a str; 3], &'a str);
+        let cases: Vec<Case<'_>> = vec![
+            ("no record", &[], None, ["absent"; 3], "absent"),
+            ("invalid record", &["v=STSv1; id=!"], None, ["invalid record"; 3], "invalid record"),
+            ("two records", &[RECORD, "v=STSv1; id=2"], None, ["invalid record"; 3], "invalid record"),
+            (
+                "fetch failed",
+                &[RECORD],
+                Some(fetched(None, Some("status"))),
+                ["fetch failed: status"; 3],
+                "fetch failed: status",
+            ),
+            (
+                "malformed",
+                &[RECORD],
+                Some(fetched(Some("mode: enforce"), Some("malformed"))),
+                ["invalid policy"; 3],
+                "invalid policy",
+            ),
+            ("mode none", &[RECORD], Some(fetched(Some(&none), None)), ["none"; 3], "none"),
+            (
+                "enforce",
+                &[RECORD],
+                Some(fetched(Some(&enforce), None)),
+                ["enforce: ok", "enforce: not matched", "enforce: certificate untrusted"],
+                "enforce: mx2.example.org. not matched, mx1.example.org. certificate untrusted",
+            ),
+            (
+                "testing",
+                &[RECORD],
+                Some(fetched(Some(&testing), None)),
+                ["testing: ok", "testing: not matched", "testing: certificate untrusted"],
+                "testing: mx2.example.org. not matched, mx1.example.org. certificate untrusted",
+            ),
+        ];
+        for (name, records, fetch, want, summary) in cases {
+            let mut report = MtaStsReport::from_record(txt("_mta-sts.example.org.", records));
+            assert_eq!(report.wants_fetch(), fetch.is_some(), "{name}");
+            report.fetch = fetch;
+            report.evaluate(&hosts);
+            let got: Vec<String> = report.mx.iter().map(|m| m.status.text()).collect();
+            assert_eq!(got, want, "{name}");
+            assert_eq!(report.summary, summary, "{name}");
+        }
+        // Enforce: the certificate finding is high, and only enforce counts for the grading.
+        let mut report = MtaStsReport::from_record(txt("_mta-sts.example.org.", &[RECORD]));
+        report.fetch = Some(fetched(Some(&enforce), None));
+        assert!(report.enforced_for("mx1.example.org.") && !report.enforced_for("mx2.example.org."));
+        report.evaluate(&hosts);
+        let cert = report.findings.iter().find(|f| f.id == ids::MTA_STS_MX_CERTIFICATE).unwrap();
+        assert_eq!(cert.severity, Severity::High);
+        assert_eq!(report.findings[0].severity, Severity::High);
+        report.fetch = Some(fetched(Some(&testing), None));
+        assert!(!report.enforced_for("mx1.example.org."));
+    }
+
+    #[test]
+    fn failed_txt_lookups_are_not_absent() {
+        let mut failed = txt("_dmarc.example.org.", &[]);
+        failed.outcome = Outcome::Error { error: ErrorKind::ServFail, message: "SERVFAIL".into() };
+        let p = TxtPolicy::new(failed.clone(), crate::policy::dmarc::check_records);
+        assert_eq!((p.status, p.check.is_none()), (RecordState::LookupFailed, true));
+        assert_eq!(p.findings[0].id, ids::POLICY_LOOKUP_FAILED);
+        assert_eq!(p.findings[0].severity, Severity::Medium);
+        failed.outcome = Outcome::Error { error: ErrorKind::Bogus, message: "bogus".into() };
+        failed.dnssec = DnssecStatus::Bogus("RRSIG expired".into());
+        let p = TxtPolicy::new(failed, crate::policy::dmarc::check_records);
+        assert_eq!(p.findings[0].severity, Severity::High);
+        assert!(p.findings[0].message.contains("RRSIG expired"), "{}", p.findings[0].message);
+        let sts = MtaStsReport::from_record(txt("_mta-sts.example.org.", &[]));
+        assert_eq!(sts.summary, "absent");
+        let absent = TxtPolicy::new(txt("_dmarc.example.org.", &[]), crate::policy::dmarc::check_records);
+        assert_eq!(absent.status, RecordState::Absent);
+        let spf = TxtPolicy::new(txt("example.org.", &["google-site-verification=x", "v=spf1 -all"]), |r| {
+            crate::policy::spf::check_records(r)
+        });
+        assert_eq!((spf.status, spf.record().is_some()), (RecordState::Valid, true));
+    }
 }
