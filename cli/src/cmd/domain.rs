@@ -313,24 +313,36 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
 /// The TXT lookups of the four policies and the MTA-STS fetch: [`POLICY_STEPS`] steps.
 async fn examine_policies(plan: &Plan, resolver: &DnsResolver, bar: &ProgressBar) -> Policies {
     let domain = &plan.domain;
-    bar.set_message(format!("MTA-STS record of {domain}"));
-    let mut mta_sts = MtaStsReport::from_record(resolver.txt(&format!("_mta-sts.{domain}")).await);
-    bar.inc(1);
-    if mta_sts.wants_fetch() {
-        bar.set_message(format!("MTA-STS policy of {domain}"));
-        mta_sts.fetch = Some(fetch_policy_of(plan, resolver).await);
+    bar.set_message(format!("policies of {domain}"));
+    // The four lookups run together (a slow or dead DNS path costs one timeout, not four);
+    // the MTA-STS fetch follows its record.
+    let mta_sts = async {
+        let mut mta_sts = MtaStsReport::from_record(resolver.txt(&format!("_mta-sts.{domain}")).await);
+        bar.inc(1);
+        if mta_sts.wants_fetch() {
+            bar.set_message(format!("MTA-STS policy of {domain}"));
+            mta_sts.fetch = Some(fetch_policy_of(plan, resolver).await);
+        }
+        bar.inc(1);
+        mta_sts
+    };
+    let txt = |name: String| async move {
+        let answer = resolver.txt(&name).await;
+        bar.inc(1);
+        answer
+    };
+    let (mta_sts, tls_rpt, spf, dmarc) = tokio::join!(
+        mta_sts,
+        txt(format!("_smtp._tls.{domain}")),
+        txt(domain.clone()),
+        txt(format!("_dmarc.{domain}"))
+    );
+    Policies {
+        mta_sts,
+        tls_rpt: TxtPolicy::new(tls_rpt, tlsrpt::check_records),
+        spf: TxtPolicy::new(spf, spf::check_records),
+        dmarc: TxtPolicy::new(dmarc, dmarc::check_records),
     }
-    bar.inc(1);
-    bar.set_message(format!("TLS-RPT record of {domain}"));
-    let tls_rpt = TxtPolicy::new(resolver.txt(&format!("_smtp._tls.{domain}")).await, tlsrpt::check_records);
-    bar.inc(1);
-    bar.set_message(format!("SPF record of {domain}"));
-    let spf = TxtPolicy::new(resolver.txt(domain).await, spf::check_records);
-    bar.inc(1);
-    bar.set_message(format!("DMARC record of {domain}"));
-    let dmarc = TxtPolicy::new(resolver.txt(&format!("_dmarc.{domain}")).await, dmarc::check_records);
-    bar.inc(1);
-    Policies { mta_sts, tls_rpt, spf, dmarc }
 }
 
 /// Resolves `mta-sts.DOMAIN` with the DNSSEC resolver and fetches the policy from it.
@@ -650,16 +662,21 @@ fn render_policies(out: &mut impl Write, p: &Policies) -> Result<()> {
         .dmarc
         .record()
         .map(|r| format!("p={} sp={} pct={}", r.policy().as_str(), r.subdomain_policy().as_str(), r.pct));
-    for (label, policy_line, summary) in [
-        ("TLS-RPT", txt_line(p.tls_rpt.status, &p.tls_rpt.answer, p.tls_rpt.check.as_ref()), tls_rpt),
-        ("SPF", txt_line(p.spf.status, &p.spf.answer, p.spf.check.as_ref()), spf),
-        ("DMARC", txt_line(p.dmarc.status, &p.dmarc.answer, p.dmarc.check.as_ref()), dmarc),
+    for (label, name, policy_line, summary) in [
+        (
+            "TLS-RPT",
+            &p.tls_rpt.answer.name,
+            txt_line(p.tls_rpt.status, &p.tls_rpt.answer, p.tls_rpt.check.as_ref()),
+            tls_rpt,
+        ),
+        ("SPF", &p.spf.answer.name, txt_line(p.spf.status, &p.spf.answer, p.spf.check.as_ref()), spf),
+        (
+            "DMARC",
+            &p.dmarc.answer.name,
+            txt_line(p.dmarc.status, &p.dmarc.answer, p.dmarc.check.as_ref()),
+            dmarc,
+        ),
     ] {
-        let name = match label {
-            "TLS-RPT" => &p.tls_rpt.answer.name,
-            "SPF" => &p.spf.answer.name,
-            _ => &p.dmarc.answer.name,
-        };
         writeln!(out, "  {label:<9} {name} {policy_line}")?;
         if let Some(summary) = summary {
             writeln!(out, "            => {summary}")?;

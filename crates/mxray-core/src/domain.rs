@@ -183,8 +183,6 @@ pub mod ids {
     pub const POLICY_LOOKUP_FAILED: &str = "dns.policy-lookup-failed";
     /// An MX host matches the MTA-STS policy but its certificate is not valid for its name.
     pub const MTA_STS_MX_CERTIFICATE: &str = "mta-sts.mx-certificate";
-    /// The MTA-STS record is valid but `mta-sts.DOMAIN` has no address.
-    pub const MTA_STS_NO_POLICY_HOST: &str = "mta-sts.no-policy-host";
 }
 
 /// One policy published as TXT records: the DNS answer and the check of its records.
