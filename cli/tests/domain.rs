@@ -260,10 +260,14 @@ fn usage_errors() {
             vec!["domain", "example.org", "--trust-anchor", "/nonexistent/anchor"],
             "--trust-anchor /nonexistent/anchor",
         ),
+        (vec!["domain", "example.org", "--lab-mta-sts-port", "0"], "--lab-mta-sts-port must be 1-65535"),
     ] {
         let out = mxray(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
     }
+    // The lab flag works but is not advertised.
+    let help = String::from_utf8(mxray(&["domain", "--help"]).stdout).unwrap();
+    assert!(help.contains("--resolver") && !help.contains("lab-mta-sts-port"), "{help}");
 }
