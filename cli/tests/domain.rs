@@ -124,7 +124,16 @@ fn dane_verdicts_against_the_real_postfix_chain() {
     assert_eq!(mx1["summary"]["dnssec"]["status"], "secure");
     assert_eq!(mx1["summary"]["starttls"], "offered");
     assert_eq!(mx1["summary"]["dane"], "authenticated", "{:#}", mx1["addresses"][0]["dane"]);
-    assert_eq!(mx1["summary"]["mta_sts"]["status"], "not_checked");
+    // No _mta-sts record in the zone: MTA-STS absent for every MX.
+    assert_eq!(mx1["summary"]["mta_sts"]["status"], "absent");
+    assert_eq!(report["policies"]["mta_sts"]["record"]["answer"]["outcome"]["kind"], "nx_domain");
+    // Graded knowing DANE matched: no advice to publish DANE, and the name mismatch is not
+    // a failure (DANE-EE authenticates the key, not the name).
+    let grading = &mx1["addresses"][0]["scan"]["grading"];
+    let rules: Vec<&str> =
+        grading["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(!rules.contains(&"mail.opportunistic_certificate"), "{rules:?}");
+    assert_ne!(grading["mail"]["verdict"], "fail", "{:#}", grading["mail"]);
     // The scan saw both chains (RSA and ECDSA); each matched its own DANE-EE record.
     let dane = mx1["addresses"][0]["dane"].as_array().unwrap();
     assert_eq!(dane.len(), 2, "{dane:#?}");
@@ -145,6 +154,9 @@ fn dane_verdicts_against_the_real_postfix_chain() {
 
     let mx2 = host(&report, "mx2.dane.mxray.test.");
     assert_eq!(mx2["summary"]["dane"], "mismatch");
+    let grading = &mx2["addresses"][0]["scan"]["grading"];
+    assert_eq!(grading["mail"]["verdict"], "fail", "DANE senders defer: {:#}", grading["mail"]);
+    assert!(grading["findings"].to_string().contains("mail.dane_mismatch"), "{grading:#}");
     let records = mx2["addresses"][0]["dane"][0]["records"].as_array().unwrap();
     let kinds: Vec<&str> = records.iter().map(|r| r["outcome"]["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["no_match", "no_match"], "the DANE-TA root is not in Postfix's chain: {records:#?}");
@@ -177,7 +189,7 @@ fn dane_verdicts_against_the_real_postfix_chain() {
         |host: &str| text.lines().find(|l| l.starts_with(host)).unwrap_or_else(|| panic!("{host}: {text}"));
     let mx1_row: Vec<&str> = row("mx1.dane.mxray.test.").split_whitespace().collect();
     assert_eq!(mx1_row[..4], ["mx1.dane.mxray.test.", "10", "secure", "offered"], "{text}");
-    assert!(mx1_row.ends_with(&["match", "not", "checked"]), "{mx1_row:?}");
+    assert!(mx1_row.ends_with(&["match", "absent"]), "{mx1_row:?}");
     assert!(row("mx2.dane.mxray.test.").contains("MISMATCH"), "{text}");
     assert!(text.contains("DANE-EE(3) matched"), "{text}");
 }
@@ -207,6 +219,13 @@ fn insecure_tlsa_null_mx_bogus_and_text_report() {
     assert_eq!(bogus["mx"]["dnssec"]["status"], "bogus");
     assert!(bogus["mx"]["dnssec"]["reason"].as_str().unwrap().contains("digest mismatch"), "{bogus:#}");
     assert_eq!(bogus["routing"]["kind"], "unknown");
+    // The policies' TXT lookups fail the same way: "lookup failed", not "absent".
+    for policy in ["tls_rpt", "spf", "dmarc"] {
+        assert_eq!(bogus["policies"][policy]["status"], "lookup_failed", "{policy}: {:#}", bogus["policies"]);
+        assert_eq!(bogus["policies"][policy]["answer"]["dnssec"]["status"], "bogus");
+    }
+    assert_eq!(bogus["policies"]["mta_sts"]["summary"], "lookup failed");
+    assert_eq!(bogus["policies"]["dmarc"]["findings"][0]["id"], "dns.policy-lookup-failed");
 
     let noaddr = domain_json(&lab, "noaddr.mxray.test");
     let mx1 = host(&noaddr, "mx1.noaddr.mxray.test.");
@@ -228,7 +247,7 @@ fn insecure_tlsa_null_mx_bogus_and_text_report() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("null MX (RFC 7505)"), "{text}");
-    assert!(text.contains("MTA-STS not checked"), "{text}");
+    assert!(text.contains("Policies: MTA-STS absent, TLS-RPT absent, SPF absent, DMARC absent"), "{text}");
     assert!(out.stderr.is_empty(), "no progress bar when stderr is not a terminal: {:?}", out.stderr);
 }
 
@@ -241,10 +260,14 @@ fn usage_errors() {
             vec!["domain", "example.org", "--trust-anchor", "/nonexistent/anchor"],
             "--trust-anchor /nonexistent/anchor",
         ),
+        (vec!["domain", "example.org", "--lab-mta-sts-port", "0"], "--lab-mta-sts-port must be 1-65535"),
     ] {
         let out = mxray(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
     }
+    // The lab flag works but is not advertised.
+    let help = String::from_utf8(mxray(&["domain", "--help"]).stdout).unwrap();
+    assert!(help.contains("--resolver") && !help.contains("lab-mta-sts-port"), "{help}");
 }

@@ -11,8 +11,17 @@
 //! `--port N` scans port N instead of 25 on each MX address (and looks up TLSA at
 //! `_N._tcp`): a lab and test feature, since real MX delivery is always port 25.
 //!
-//! MTA-STS, TLS-RPT, SPF and DMARC are not checked yet: their column and lines say
-//! "not checked" (the place where they will be wired is marked in `examine`).
+//! The policies are read through the same resolver, each answer kept with its DNSSEC
+//! status: `_mta-sts.DOMAIN`, `_smtp._tls.DOMAIN`, `DOMAIN` (the `v=spf1` records) and
+//! `_dmarc.DOMAIN` TXT, checked by `mxray_core::policy`. When the MTA-STS record is valid,
+//! `mta-sts.DOMAIN` A/AAAA are resolved and the policy is fetched over HTTPS
+//! (`mxray_net::mta_sts::fetch_policy`, trusting the Mozilla roots and `--ca`); every MX is
+//! then judged against its `mx` patterns and its certificate column (the MTA-STS column).
+//! The policies are read before the scans, so that each MX is graded knowing whether
+//! MTA-STS enforce covers it and whether DANE matched (`EndpointReport::regrade`).
+//!
+//! `--lab-mta-sts-port N` (hidden, a lab and test feature like `--port`) fetches the policy
+//! from port N of `mta-sts.DOMAIN`'s addresses instead of 443: real senders always use 443.
 //!
 //! A progress bar (indicatif) runs on stderr while probes run, hidden with `--quiet` or when
 //! stderr is not a terminal.
@@ -24,17 +33,21 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mxray_core::dane::{self, DaneInput, DaneReport, TlsaAuthenticity};
-use mxray_core::dns::{Answer, MailRouting, Mx, fqdn, mail_routing};
+use mxray_core::dane::{self, DaneInput, DaneReport, DaneVerdict, TlsaAuthenticity};
+use mxray_core::dns::{Answer, MailRouting, Mx, Txt, fqdn, mail_routing};
 use mxray_core::domain::{
-    self, AddressReport, DomainReport, MxHostReport, MxHostReportParts, Policies, name_checks,
+    self, AddressReport, DomainReport, FetchFailure, MtaStsReport, MxHostReport, MxHostReportParts, Policies,
+    PolicyFetch, RecordState, TxtPolicy, name_checks,
 };
+use mxray_core::grade::MailContext;
+use mxray_core::policy::{RecordCheck, dmarc, spf, tlsrpt};
 use mxray_core::probe::ScanConfig;
 use mxray_core::report::{CertContext, EndpointReport, ScanReport};
 use mxray_core::starttls;
 use mxray_core::target::{Host, Service, Target};
 use mxray_core::x509::TrustStore;
 use mxray_net::dns::{DnsConfig, DnsResolver, TrustAnchorFile};
+use mxray_net::mta_sts::{FetchError, FetchOptions, WELL_KNOWN_PATH, fetch_policy};
 use mxray_net::scan::{ScanOptions, scan_endpoint};
 
 use crate::UsageError;
@@ -82,6 +95,10 @@ pub(crate) struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+
+    /// Lab and tests only: fetch the MTA-STS policy from this port instead of 443.
+    #[arg(long, value_name = "PORT", hide = true)]
+    lab_mta_sts_port: Option<u16>,
 }
 
 /// The validated plan.
@@ -96,6 +113,10 @@ struct Plan {
     json: bool,
     progress: bool,
     trust: TrustStore,
+    /// The `--ca` certificates (DER), also trusted for the MTA-STS fetch.
+    extra_roots: Vec<Vec<u8>>,
+    /// The port of the MTA-STS fetch (0: 443).
+    mta_sts_port: u16,
 }
 
 impl Args {
@@ -138,12 +159,21 @@ impl Args {
             return Err(UsageError(format!("--ehlo {:?} is not a host name", self.ehlo)));
         }
         let mut trust = TrustStore::mozilla();
+        let mut extra_roots = Vec::new();
         if let Some(path) = &self.ca {
             let bytes = std::fs::read(path)
                 .map_err(|e| UsageError(format!("--ca {}: cannot read it: {e}", path.display())))?;
             trust = trust
                 .with_extra(&bytes)
                 .map_err(|e| UsageError(format!("--ca {}: not a CA certificate: {e}", path.display())))?;
+            extra_roots = match std::str::from_utf8(&bytes) {
+                Ok(text) if text.contains("-----BEGIN") => mxray_core::x509::split_pem(text)
+                    .map_err(|e| UsageError(format!("--ca {}: {e}", path.display())))?,
+                _ => vec![bytes],
+            };
+        }
+        if self.lab_mta_sts_port == Some(0) {
+            return Err(UsageError("--lab-mta-sts-port must be 1-65535".into()));
         }
         let timeout = Duration::from_secs(self.timeout);
         Ok(Plan {
@@ -162,6 +192,8 @@ impl Args {
             json: self.json,
             progress: !self.quiet && std::io::stderr().is_terminal(),
             trust,
+            extra_roots,
+            mta_sts_port: self.lab_mta_sts_port.unwrap_or(0),
         })
     }
 }
@@ -210,10 +242,14 @@ fn progress_bar(on: bool) -> ProgressBar {
     bar
 }
 
-/// Switches the spinner to a bar once the number of addresses to scan is known.
+/// The policy steps of the progress bar: four TXT lookups and the MTA-STS fetch.
+const POLICY_STEPS: usize = 5;
+
+/// Switches the spinner to a bar once the number of steps (policy lookups, addresses to
+/// scan) is known.
 fn show_counts(bar: &ProgressBar, total: usize) {
     bar.set_length(total as u64);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} addresses  {msg}") {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} steps  {msg}") {
         bar.set_style(style.progress_chars("=> "));
     }
 }
@@ -233,13 +269,15 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
         lookups.push((host.clone(), a, aaaa, tlsa));
     }
     let total: usize = lookups.iter().map(|(_, a, aaaa, _)| a.records().len() + aaaa.records().len()).sum();
-    show_counts(bar, total);
+    show_counts(bar, total + POLICY_STEPS);
+    let mut policies = examine_policies(plan, &resolver, bar).await;
     let mut reports = Vec::new();
     for (host, a, aaaa, tlsa) in lookups {
         let mut addresses = Vec::new();
+        let sts_enforced = policies.mta_sts.enforced_for(&host.exchange);
         for ip in a.records().iter().chain(aaaa.records()) {
             bar.set_message(format!("{} {ip}", host.exchange));
-            addresses.push(examine_address(plan, &resolver, &host.exchange, *ip, &tlsa).await);
+            addresses.push(examine_address(plan, &resolver, &host.exchange, *ip, &tlsa, sts_enforced).await);
             bar.inc(1);
         }
         let summary = domain::mx_summary(
@@ -256,9 +294,12 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
             summary,
         });
     }
-    // Policies: the lead wires MTA-STS, TLS-RPT, SPF and DMARC here (they read
-    // `resolver.txt(..)` answers, which carry their DNSSEC status).
-    let policies = Policies::not_checked();
+    let certificates: Vec<(String, String)> =
+        reports.iter().map(|h| (h.host.clone(), h.summary.certificate.clone())).collect();
+    policies.mta_sts.evaluate(&certificates);
+    for (host, check) in reports.iter_mut().zip(&policies.mta_sts.mx) {
+        host.summary.mta_sts = check.status.clone();
+    }
     Ok(DomainReport {
         schema_version: domain::SCHEMA_VERSION,
         domain: plan.domain.clone(),
@@ -269,12 +310,89 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
     })
 }
 
+/// The TXT lookups of the four policies and the MTA-STS fetch: [`POLICY_STEPS`] steps.
+async fn examine_policies(plan: &Plan, resolver: &DnsResolver, bar: &ProgressBar) -> Policies {
+    let domain = &plan.domain;
+    bar.set_message(format!("policies of {domain}"));
+    // The four lookups run together (a slow or dead DNS path costs one timeout, not four);
+    // the MTA-STS fetch follows its record.
+    let mta_sts = async {
+        let mut mta_sts = MtaStsReport::from_record(resolver.txt(&format!("_mta-sts.{domain}")).await);
+        bar.inc(1);
+        if mta_sts.wants_fetch() {
+            bar.set_message(format!("MTA-STS policy of {domain}"));
+            mta_sts.fetch = Some(fetch_policy_of(plan, resolver).await);
+        }
+        bar.inc(1);
+        mta_sts
+    };
+    let txt = |name: String| async move {
+        let answer = resolver.txt(&name).await;
+        bar.inc(1);
+        answer
+    };
+    let (mta_sts, tls_rpt, spf, dmarc) = tokio::join!(
+        mta_sts,
+        txt(format!("_smtp._tls.{domain}")),
+        txt(domain.clone()),
+        txt(format!("_dmarc.{domain}"))
+    );
+    Policies {
+        mta_sts,
+        tls_rpt: TxtPolicy::new(tls_rpt, tlsrpt::check_records),
+        spf: TxtPolicy::new(spf, spf::check_records),
+        dmarc: TxtPolicy::new(dmarc, dmarc::check_records),
+    }
+}
+
+/// Resolves `mta-sts.DOMAIN` with the DNSSEC resolver and fetches the policy from it.
+async fn fetch_policy_of(plan: &Plan, resolver: &DnsResolver) -> PolicyFetch {
+    let host = format!("mta-sts.{}", plan.domain);
+    let a = resolver.a(&host).await;
+    let aaaa = resolver.aaaa(&host).await;
+    let addrs: Vec<SocketAddr> =
+        a.records().iter().chain(aaaa.records()).map(|ip| SocketAddr::new(*ip, plan.mta_sts_port)).collect();
+    let options = FetchOptions {
+        webpki_roots: true,
+        extra_roots: plan.extra_roots.clone(),
+        timeout: plan.timeout,
+        ..FetchOptions::new(addrs)
+    };
+    let url = format!("https://{}{WELL_KNOWN_PATH}", host.trim_end_matches('.'));
+    match fetch_policy(&plan.domain, &options).await {
+        Ok(fetched) => PolicyFetch {
+            host,
+            a,
+            aaaa,
+            url: fetched.url,
+            error: None,
+            findings: fetched.check.findings.clone(),
+            check: Some(fetched.check),
+        },
+        Err(e) => {
+            let message = match &e {
+                FetchError::NoAddress { .. } => {
+                    format!("{host} has no address ({}; {})", a.summary(), aaaa.summary())
+                }
+                other => other.to_string(),
+            };
+            let check = match &e {
+                FetchError::Malformed { check, .. } => Some((**check).clone()),
+                _ => None,
+            };
+            let error = Some(FetchFailure { kind: e.kind().to_owned(), message });
+            PolicyFetch { host, a, aaaa, url, error, check, findings: e.findings() }
+        }
+    }
+}
+
 async fn examine_address(
     plan: &Plan,
     resolver: &DnsResolver,
     host: &str,
     ip: IpAddr,
     tlsa: &Answer<dane::Tlsa>,
+    sts_enforced: bool,
 ) -> AddressReport {
     let ptr = resolver.ptr(ip).await;
     let mut ptr_confirmed = Vec::new();
@@ -297,7 +415,7 @@ async fn examine_address(
     let scan = scan_endpoint(addr, options).await;
     let now = unix_now();
     let chains: Vec<Vec<Vec<u8>>> = scan.findings.chains.iter().map(|c| c.chain.clone()).collect();
-    let report = EndpointReport::new(
+    let mut report = EndpointReport::new(
         &target,
         addr.to_string(),
         Some(name.clone()),
@@ -316,6 +434,21 @@ async fn examine_address(
     };
     let dane =
         if chains.is_empty() { vec![dane_for(&[])] } else { chains.iter().map(|c| dane_for(c)).collect() };
+    // Grade again knowing what senders of this domain require of this MX.
+    let verdict = domain::dane_summary(&dane.iter().collect::<Vec<_>>());
+    let (dane_promised, dane_authenticated) = match verdict {
+        DaneVerdict::Authenticated => (true, Some(true)),
+        DaneVerdict::Mismatch => (true, Some(false)),
+        DaneVerdict::NoCertificate => (true, None),
+        _ => (false, None),
+    };
+    let context = MailContext {
+        dane_promised,
+        dane_authenticated,
+        mta_sts_enforced: sts_enforced,
+        ..MailContext::new(Service::Smtp)
+    };
+    report.regrade(&scan.findings, &context);
     AddressReport { address: ip, ptr, ptr_confirmed, names, scan: report, dane }
 }
 
@@ -370,7 +503,7 @@ fn render(out: &mut impl Write, report: &DomainReport) -> Result<()> {
                 h.summary.grade.clone().unwrap_or_else(|| "-".into()),
                 h.summary.certificate.clone(),
                 h.summary.dane.as_str().to_owned(),
-                h.summary.mta_sts.text().to_owned(),
+                h.summary.mta_sts.text(),
             ]
         })
         .collect();
@@ -396,11 +529,12 @@ fn render(out: &mut impl Write, report: &DomainReport) -> Result<()> {
     writeln!(
         out,
         "Policies: MTA-STS {}, TLS-RPT {}, SPF {}, DMARC {}",
-        p.mta_sts.text(),
-        p.tls_rpt.text(),
-        p.spf.text(),
-        p.dmarc.text()
+        p.mta_sts.summary,
+        p.tls_rpt.status.as_str(),
+        p.spf.status.as_str(),
+        p.dmarc.status.as_str()
     )?;
+    render_policies(out, p)?;
     for h in &report.hosts {
         writeln!(out)?;
         writeln!(out, "== {} (preference {})", h.host, h.preference)?;
@@ -441,6 +575,118 @@ fn render(out: &mut impl Write, report: &DomainReport) -> Result<()> {
             for l in String::from_utf8_lossy(&scan).lines() {
                 writeln!(out, "    {l}")?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// `valid (secure)`, `absent (NXDOMAIN, insecure)`, `lookup failed (error: …)` and the
+/// record or the reason.
+fn txt_line<T>(state: RecordState, answer: &Answer<Txt>, check: Option<&RecordCheck<T>>) -> String {
+    let dns = match answer.records() {
+        [] => answer.summary(),
+        _ => answer.dnssec.to_string(),
+    };
+    let detail = check.and_then(|c| c.error.as_deref().or(c.text.as_deref())).unwrap_or_default();
+    if detail.is_empty() {
+        format!("{} ({dns})", state.as_str())
+    } else {
+        format!("{} ({dns}): {detail}", state.as_str())
+    }
+}
+
+fn render_policies(out: &mut impl Write, p: &Policies) -> Result<()> {
+    let sts = &p.mta_sts;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  MTA-STS   {} {}",
+        sts.record.answer.name,
+        txt_line(sts.record.status, &sts.record.answer, sts.record.check.as_ref())
+    )?;
+    if let Some(f) = &sts.fetch {
+        let addrs: Vec<String> =
+            f.a.records().iter().chain(f.aaaa.records()).map(IpAddr::to_string).collect();
+        writeln!(out, "            {} A/AAAA: {} ({})", f.host, join_or(&addrs, "none"), f.a.dnssec)?;
+        match (&f.error, f.policy()) {
+            (None, Some(policy)) => {
+                let patterns: Vec<String> = policy.mx.iter().map(|m| m.pattern.clone()).collect();
+                writeln!(
+                    out,
+                    "            {}: mode {}, max_age {} s, mx {}",
+                    f.url,
+                    policy.mode.as_str(),
+                    policy.max_age,
+                    join_or(&patterns, "(none)")
+                )?;
+            }
+            (Some(e), _) => writeln!(out, "            {}: FAILED ({}): {}", f.url, e.kind, e.message)?,
+            (None, None) => writeln!(out, "            {}: invalid policy", f.url)?,
+        }
+    }
+    for m in &sts.mx {
+        let pattern = m.pattern.as_ref().map_or_else(|| "no pattern".to_owned(), |p| format!("matches {p}"));
+        writeln!(
+            out,
+            "            MX {}: {}, certificate {}: {}",
+            m.host,
+            pattern,
+            m.certificate,
+            m.status.text()
+        )?;
+    }
+    writeln!(out, "            => {}", sts.summary)?;
+    let tls_rpt = p.tls_rpt.record().map(|r| {
+        let rua: Vec<String> = r
+            .rua
+            .iter()
+            .map(|u| match u {
+                tlsrpt::ReportUri::Mailto(a) => format!("mailto:{a}"),
+                tlsrpt::ReportUri::Https(u) | tlsrpt::ReportUri::Other(u) => u.clone(),
+            })
+            .collect();
+        format!("reports to {}", rua.join(", "))
+    });
+    let spf = p.spf.record().map(|r| {
+        let all = match r.all {
+            Some(spf::Qualifier::Fail) => "-all",
+            Some(spf::Qualifier::SoftFail) => "~all",
+            Some(spf::Qualifier::Neutral) => "?all",
+            Some(spf::Qualifier::Pass) => "+all",
+            None if r.redirect.is_some() => "redirect",
+            None => "no all",
+        };
+        format!("{all}, {} DNS lookup(s) in the record itself", r.lookups)
+    });
+    let dmarc = p
+        .dmarc
+        .record()
+        .map(|r| format!("p={} sp={} pct={}", r.policy().as_str(), r.subdomain_policy().as_str(), r.pct));
+    for (label, name, policy_line, summary) in [
+        (
+            "TLS-RPT",
+            &p.tls_rpt.answer.name,
+            txt_line(p.tls_rpt.status, &p.tls_rpt.answer, p.tls_rpt.check.as_ref()),
+            tls_rpt,
+        ),
+        ("SPF", &p.spf.answer.name, txt_line(p.spf.status, &p.spf.answer, p.spf.check.as_ref()), spf),
+        (
+            "DMARC",
+            &p.dmarc.answer.name,
+            txt_line(p.dmarc.status, &p.dmarc.answer, p.dmarc.check.as_ref()),
+            dmarc,
+        ),
+    ] {
+        writeln!(out, "  {label:<9} {name} {policy_line}")?;
+        if let Some(summary) = summary {
+            writeln!(out, "            => {summary}")?;
+        }
+    }
+    let findings = p.findings();
+    if !findings.is_empty() {
+        writeln!(out, "  Policy findings:")?;
+        for f in &findings {
+            writeln!(out, "    {:<9}{:<30}{}", f.severity.to_string(), f.id, f.message)?;
         }
     }
     Ok(())

@@ -355,6 +355,16 @@ impl EndpointReport {
         report
     }
 
+    /// Grades again in `ctx`: what the domain knows about this MX (DANE published and
+    /// matched, MTA-STS enforced), where [`Self::new`] knows only the service. `findings`
+    /// are the scan findings the report was built from.
+    pub fn regrade(&mut self, findings: &TlsFindings, ctx: &MailContext) {
+        let facts = self.certificates.first().map(|c| CertFacts::from_chain(&c.chain));
+        self.grading = grade::grade(findings, facts.as_ref(), ctx);
+        self.grade = self.grading.letter.to_string();
+        self.findings = scan_findings(self);
+    }
+
     /// The finding of one version, by its name (`"TLSv1.0"`).
     fn supports(&self, version: &str) -> bool {
         self.versions.iter().any(|v| v.version == version && v.supported == Some(true))

@@ -180,8 +180,9 @@ pub struct MailContext {
     /// The TLSA records match the chain presented (DANE-EE or DANE-TA authenticated);
     /// `None` when not checked.
     pub dane_authenticated: Option<bool>,
-    /// The domain publishes an MTA-STS policy in mode `enforce` (or `testing`) that lists
-    /// this MX (RFC 8461): senders require PKIX validation, the name and TLS 1.2.
+    /// The domain publishes an MTA-STS policy in mode `enforce` that lists this MX (RFC
+    /// 8461): senders require PKIX validation, the name and TLS 1.2. (In `testing` mode they
+    /// deliver anyway and report; `mxray domain` shows that in its MTA-STS column.)
     pub mta_sts_enforced: bool,
 }
 

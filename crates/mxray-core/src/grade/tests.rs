@@ -417,6 +417,17 @@ fn mail_verdicts_know_opportunistic_tls() {
     }
     let ok = run(&on(self_signed(), Service::Smtp)).mail;
     assert!(ok.reasons.iter().any(|r| r.contains("RFC 7435")), "{:?}", ok.reasons);
+    // DANE matched: the MX is authenticated, no advice to publish DANE.
+    let mut dane_ok = on(self_signed(), Service::Smtp);
+    dane_ok.ctx.dane_promised = true;
+    dane_ok.ctx.dane_authenticated = Some(true);
+    let graded = run(&dane_ok);
+    assert!(graded.mail.reasons.iter().all(|r| !r.contains("publish DANE")), "{:?}", graded.mail.reasons);
+    assert!(
+        graded.findings.iter().all(|f| f.id != "mail.opportunistic_certificate"),
+        "{:?}",
+        graded.findings
+    );
 }
 
 #[test]

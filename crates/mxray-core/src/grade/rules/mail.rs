@@ -85,7 +85,8 @@ fn dane_mismatch(i: &Input<'_>) -> Option<String> {
 /// Opportunistic SMTP with a certificate nobody validates.
 ///
 /// - What: port 25 without DANE or MTA-STS, and the certificate is self-signed, untrusted,
-///   expired, for another name or SHA-1/MD5 signed.
+///   expired, for another name or SHA-1/MD5 signed (not reported when DANE matched: the MX
+///   is authenticated then).
 /// - Why: it is not a weakness there: senders encrypt without authenticating (RFC 7435), so
 ///   any certificate gives the same protection; but nobody is protected against an active
 ///   attacker either.
@@ -105,7 +106,11 @@ pub const OPPORTUNISTIC_CERTIFICATE: Rule = Rule {
 
 fn opportunistic_certificate(i: &Input<'_>) -> Option<String> {
     let cert = i.cert?;
-    if i.ctx.service != Service::Smtp || i.ctx.certificate_must_validate() {
+    // DANE that matched authenticates the MX already: no advice to publish it.
+    if i.ctx.service != Service::Smtp
+        || i.ctx.certificate_must_validate()
+        || i.ctx.dane_authenticated == Some(true)
+    {
         return None;
     }
     let weak_sig = cert
