@@ -5,7 +5,7 @@
 mod certs_real;
 mod dns_real;
 mod harness_tests;
-mod mta_sts_real;
 mod headers_real;
+mod mta_sts_real;
 mod scan_real;
 mod wire_openssl;

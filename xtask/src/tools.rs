@@ -226,7 +226,10 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("testssl.sh", "the scan benchmark compares mxray with testssl.sh"),
     ("nginx-light", "the MTA-STS tests fetch policies from a real nginx over HTTPS on loopback"),
     ("knot", "the DNS tests run a real authoritative Knot DNS serving a DNSSEC-signed test tree on loopback"),
-    ("knot-dnssecutils", "kzonesign signs a test zone as of a past time (the expired-signatures DNSSEC case)"),
+    (
+        "knot-dnssecutils",
+        "kzonesign signs a test zone as of a past time (the expired-signatures DNSSEC case)",
+    ),
     ("tcpdump", "the pcap fixtures are captured on lo with tcpdump (regenerate.sh)"),
     ("tshark", "the pcap fixtures' JA3/JA3S are cross-checked with tshark; editcap writes pcapng"),
 ];

@@ -19,8 +19,8 @@
 //! Every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
-pub mod mta_sts;
 pub mod dns;
+pub mod mta_sts;
 pub mod scan;
 pub mod simserver;
 pub mod starttls;

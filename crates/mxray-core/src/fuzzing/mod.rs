@@ -3,17 +3,17 @@
 //! re-encoding the decoded value gives the same bytes back.
 
 mod client;
-mod policy;
-mod pcap;
 mod headers;
+mod pcap;
+mod policy;
 mod server;
 mod starttls;
 mod tls13;
 
 pub use client::*;
-pub use policy::*;
-pub use pcap::*;
 pub use headers::*;
+pub use pcap::*;
+pub use policy::*;
 pub use server::*;
 pub use starttls::*;
 pub use tls13::*;

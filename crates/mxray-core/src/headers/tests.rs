@@ -622,7 +622,10 @@ fn a_captured_tls10_hop_is_weak() {
     assert_eq!(tls.suite.as_ref().map(|s| s.code.to_string()), Some("0x0035".to_owned()));
     let g = hop.grade.as_ref().unwrap();
     assert_eq!(g.strength, Some(Strength::Weak));
-    assert_eq!((g.ncsc_version, g.ncsc_suite), (Some(NcscClass::Insufficient), Some(NcscClass::Insufficient)));
+    assert_eq!(
+        (g.ncsc_version, g.ncsc_suite),
+        (Some(NcscClass::Insufficient), Some(NcscClass::Insufficient))
+    );
     assert_eq!(r.weakest_hop, Some(Strength::Weak));
 }
 

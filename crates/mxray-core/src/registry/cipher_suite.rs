@@ -576,10 +576,8 @@ pub fn cipher_suite_by_name(name: &str) -> Option<&'static CipherSuiteInfo> {
     if name.is_empty() {
         return None;
     }
-    let tls_name = name
-        .get(..4)
-        .filter(|p| p.eq_ignore_ascii_case("SSL_"))
-        .map(|_| format!("TLS_{}", &name[4..]));
+    let tls_name =
+        name.get(..4).filter(|p| p.eq_ignore_ascii_case("SSL_")).map(|_| format!("TLS_{}", &name[4..]));
     cipher_suites().find(|row| {
         row.name.eq_ignore_ascii_case(name)
             || row.openssl.is_some_and(|o| o.eq_ignore_ascii_case(name))
