@@ -36,3 +36,86 @@ fn a_malformed_code_is_a_js_exception_with_the_core_message() {
     let message = js_sys::Reflect::get(&err, &JsValue::from_str("message")).unwrap().as_string().unwrap();
     assert!(!message.is_empty());
 }
+
+/// A leaf `mx.example.test` (RSA 2048, SAN mx/mail.example.test) and the private test CA
+/// that issued it; valid 2026-11-22 13:09:56 to 2036-11-19 (see `web/tests/fixtures/README.md`).
+const CHAIN: &str = include_str!("../../../web/tests/fixtures/chain.pem");
+/// A self-signed RSA-1024 certificate signed with SHA-1.
+const WEAK: &str = include_str!("../../../web/tests/fixtures/self-signed-sha1-rsa1024.pem");
+/// A certificate request: PEM, but not a certificate.
+const CSR: &str = include_str!("../../../web/tests/fixtures/request.csr.pem");
+/// 2027-01-01T00:00:00Z, inside the fixtures' validity.
+const IN_VALIDITY: f64 = 1_798_761_600.0;
+
+fn path(value: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(value.clone(), |v, name| match name.parse::<u32>() {
+        Ok(i) => js_sys::Array::from(&v).get(i),
+        Err(_) => field(&v, name),
+    })
+}
+
+fn finding_ids(report: &JsValue) -> Vec<String> {
+    js_sys::Array::from(&field(report, "findings"))
+        .iter()
+        .filter_map(|f| field(&f, "id").as_string())
+        .collect()
+}
+
+fn message_of(err: wasm_bindgen::JsError) -> String {
+    let err: JsValue = err.into();
+    js_sys::Reflect::get(&err, &JsValue::from_str("message")).unwrap().as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_pem_chain_is_analysed_with_the_host_and_the_given_time() {
+    let report = mxray_wasm::analyse_pem(CHAIN, Some("mail.example.test".into()), IN_VALIDITY).unwrap();
+    assert_eq!(path(&report, "host").as_string().as_deref(), Some("mail.example.test"));
+    assert_eq!(path(&report, "at").as_f64(), Some(IN_VALIDITY));
+    assert_eq!(js_sys::Array::from(&field(&report, "certificates")).length(), 2);
+    assert_eq!(path(&report, "certificates.0.subject").as_string().as_deref(), Some("CN=mx.example.test"));
+    assert_eq!(path(&report, "certificates.0.key.bits").as_f64(), Some(2048.0));
+    assert_eq!(path(&report, "certificates.1.self_signed").as_bool(), Some(true));
+    // The private CA is not a Mozilla root: encryption only passes, the others do not.
+    assert_eq!(path(&report, "levels.encryption_only").as_bool(), Some(true));
+    assert_eq!(path(&report, "levels.certificate.pass").as_bool(), Some(false));
+    assert!(path(&report, "levels.certificate.reason").as_string().is_some_and(|r| !r.is_empty()));
+    assert_eq!(path(&report, "levels.domain.pass").as_bool(), Some(false));
+    assert!(finding_ids(&report).contains(&"x509.untrusted".to_owned()), "{:?}", finding_ids(&report));
+    assert_eq!(path(&report, "trust.mozilla").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+fn the_time_and_the_host_come_from_the_caller() {
+    let later = IN_VALIDITY + 20.0 * 365.0 * 86_400.0;
+    let report = mxray_wasm::analyse_pem(CHAIN, Some("other.example.test".into()), later).unwrap();
+    let ids = finding_ids(&report);
+    assert!(ids.contains(&"x509.expired".to_owned()), "{ids:?}");
+    assert!(ids.contains(&"x509.name-mismatch".to_owned()), "{ids:?}");
+    let no_host = mxray_wasm::analyse_pem(CHAIN, Some("  ".into()), IN_VALIDITY).unwrap();
+    assert!(field(&no_host, "host").is_undefined());
+    assert!(mxray_wasm::analyse_pem(CHAIN, None, IN_VALIDITY).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn a_weak_self_signed_certificate_has_its_findings() {
+    let report = mxray_wasm::analyse_pem(WEAK, None, IN_VALIDITY).unwrap();
+    let ids = finding_ids(&report);
+    for id in ["x509.self-signed", "x509.sha1-signature", "x509.weak-rsa-key"] {
+        assert!(ids.contains(&id.to_owned()), "{id} missing from {ids:?}");
+    }
+    let severity = path(&report, "findings.0.severity").as_string().unwrap_or_default();
+    assert!(["critical", "high"].contains(&severity.as_str()), "{severity}");
+}
+
+#[wasm_bindgen_test]
+fn pem_input_that_is_not_a_certificate_throws_the_core_message() {
+    let csr = message_of(mxray_wasm::analyse_pem(CSR, None, IN_VALIDITY).unwrap_err());
+    assert!(csr.contains("CERTIFICATE REQUEST") && csr.contains("not a CERTIFICATE"), "{csr}");
+    let text = message_of(mxray_wasm::analyse_pem("hello world", None, IN_VALIDITY).unwrap_err());
+    assert!(text.contains("not a PEM certificate") || text.contains("no certificate"), "{text}");
+    let broken = CHAIN.replacen("MII", "M!I", 1);
+    assert!(!message_of(mxray_wasm::analyse_pem(&broken, None, IN_VALIDITY).unwrap_err()).is_empty());
+    let huge = "A".repeat(mxray_core::x509::MAX_INPUT_SIZE + 1);
+    let big = message_of(mxray_wasm::analyse_pem(&huge, None, IN_VALIDITY).unwrap_err());
+    assert!(big.contains("over the limit"), "{big}");
+}
