@@ -76,6 +76,12 @@
     messageBox.className = `message ${kind}`;
     messageBox.hidden = false;
   }
+  // An input refused before analysis: the message replaces any earlier report, which
+  // would otherwise look like the answer for the new input.
+  function refuse(title, detail) {
+    report.replaceChildren();
+    showMessage("error", title, detail);
+  }
   function clearMessage() {
     messageBox.hidden = true;
     messageBox.replaceChildren();
@@ -233,11 +239,11 @@
 
   function checkText(text, limit, what) {
     if (text.trim() === "") {
-      showMessage("error", `Paste ${what} first.`, "");
+      refuse(`Paste ${what} first.`, "");
       return false;
     }
     if (text.length > limit) {
-      showMessage("error", `That is too much ${what}.`,
+      refuse(`That is too much ${what}.`,
         ` ${fmtBytes(text.length)} of text; the limit is ${fmtBytes(limit)}.`);
       return false;
     }
@@ -248,7 +254,7 @@
     const text = $("headers-input").value;
     if (!checkText(text, LIMITS.headers, "headers")) return;
     if (!exportsAvailable.includes("analyseHeaders")) {
-      showMessage("error", "Header analysis is not in this build yet.", "");
+      refuse("Header analysis is not in this build yet.", "");
       return;
     }
     run("headers", "the headers", { text });
@@ -264,22 +270,22 @@
   function takeFile(files) {
     if (!files || files.length === 0) return;
     if (files.length > 1) {
-      showMessage("error", "One file at a time, please.", ` ${files.length} files were dropped.`);
+      refuse("One file at a time, please.", ` ${files.length} files were dropped.`);
       return;
     }
     const file = files[0];
     if (file.size === 0) {
-      showMessage("error", `${file.name} is empty.`, "");
+      refuse(`${file.name} is empty.`, "");
       return;
     }
     if (file.size > LIMITS.pcap) {
-      showMessage("error", `${file.name} is too large.`,
+      refuse(`${file.name} is too large.`,
         ` It is ${fmtBytes(file.size)}; the page analyses captures up to ${fmtBytes(LIMITS.pcap)}.` +
         " Cut it first, e.g. `editcap -c 100000` or `tshark -Y tls.handshake -w small.pcapng`, or use `mxray pcap`.");
       return;
     }
     if (!exportsAvailable.includes("analysePcap")) {
-      showMessage("error", "Pcap analysis is not in this build yet.", "");
+      refuse("Pcap analysis is not in this build yet.", "");
       return;
     }
     run("pcap", file.name, { file, maxBytes: LIMITS.pcap });

@@ -221,6 +221,7 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("dovecot-pop3d", "the test harness runs a real Dovecot POP3/POP3S server on loopback"),
     ("sslscan", "the scan tests cross-check mxray's findings against sslscan's"),
     ("testssl.sh", "the scan benchmark compares mxray with testssl.sh"),
+    ("chromium", "the browser tests (`cargo xtask web-test`) run the page in headless Chromium"),
 ];
 
 /// The Debian packages `cargo xtask demo` needs: the servers it scans.

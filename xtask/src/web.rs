@@ -35,7 +35,6 @@ use crate::tools;
 /// The Debian packages the browser tests need.
 pub(crate) const WEB_TEST_PACKAGES: &[(&str, &str)] = &[
     ("nodejs", "the browser tests are a node script driving Chromium through playwright-core"),
-    ("npm", "installs the pinned playwright-core and binaryen (wasm-opt) from web/tests/package-lock.json"),
     ("chromium", "the browser tests run the page in real headless Chromium"),
 ];
 
@@ -44,6 +43,13 @@ const PROFILE: &str = "wasm";
 
 /// Where the page's package is written, relative to the root.
 const PKG: &str = "web/pkg";
+
+/// Debian's `npm`, installed only when no `npm` command exists (a NodeSource `nodejs`
+/// brings its own npm and conflicts with Debian's).
+const NPM_PACKAGE: &[(&str, &str)] = &[(
+    "npm",
+    "installs the pinned playwright-core and binaryen (wasm-opt) from web/tests/package-lock.json",
+)];
 
 /// The `node_modules` of `web/tests/package.json`, installed with `npm ci` when the lock
 /// file is newer than the last install. Returns the `node_modules` directory.
@@ -60,6 +66,9 @@ pub(crate) fn ensure_node_tools(root: &Path) -> Result<PathBuf> {
         "installing the pinned playwright-core and binaryen into {} (npm ci from web/tests/package-lock.json)",
         dir.display()
     );
+    if std::process::Command::new("npm").arg("--version").output().is_err() {
+        tools::ensure_debian_packages(NPM_PACKAGE)?;
+    }
     std::fs::create_dir_all(&dir)?;
     std::fs::copy(root.join("web/tests/package.json"), dir.join("package.json"))?;
     std::fs::write(dir.join("package-lock.json"), &wanted)?;
