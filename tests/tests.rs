@@ -4,5 +4,6 @@
 
 mod certs_real;
 mod harness_tests;
+mod headers_real;
 mod scan_real;
 mod wire_openssl;

@@ -39,6 +39,7 @@ pub mod net;
 pub mod openssl;
 pub mod postfix;
 pub mod process;
+pub mod smtp_client;
 pub mod testbed;
 mod workdir;
 
@@ -49,7 +50,8 @@ use std::path::Path;
 pub use certs::{CertSet, CertSpec, Issued, Issuer, KeyType, Validity};
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use openssl::OpensslServer;
-pub use postfix::{Postfix, PostfixOptions};
+pub use postfix::{MAILBOX_DOMAIN, Postfix, PostfixOptions};
+pub use smtp_client::{Negotiated, SmtpTlsOptions, send_starttls};
 pub use testbed::{Testbed, TestbedBuilder};
 pub use workdir::WorkDir;
 

@@ -55,14 +55,28 @@ pub struct PostfixOptions {
     pub name: String,
     /// The TLS profile.
     pub profile: TlsProfile,
+    /// Deliver mail for [`MAILBOX_DOMAIN`] into one mbox file ([`Postfix::mailbox`]), and ask
+    /// SMTP clients for a certificate (verified against the set's CA) so that the
+    /// `Received:` fields carry Postfix's client-certificate lines.
+    pub mailbox: bool,
 }
 
 impl PostfixOptions {
     /// A Postfix with `profile`, named after it.
     pub fn new(profile: TlsProfile) -> Self {
-        Self { name: profile.as_str().to_owned(), profile }
+        Self { name: profile.as_str().to_owned(), profile, mailbox: false }
+    }
+
+    /// Also deliver mail for [`MAILBOX_DOMAIN`] into [`Postfix::mailbox`].
+    pub fn with_mailbox(mut self) -> Self {
+        self.mailbox = true;
+        self
     }
 }
+
+/// The domain a Postfix started [`PostfixOptions::with_mailbox`] accepts mail for: any
+/// local part, delivered by `virtual(8)` into `DIR/mail/inbox` (mbox), owned by `postfix`.
+pub const MAILBOX_DOMAIN: &str = "inbox.test.example";
 
 /// A running Postfix. Dropping it stops the master by PID and removes the work dir.
 #[derive(Debug)]
@@ -113,8 +127,11 @@ impl Postfix {
         if options.profile == TlsProfile::Weak {
             dir.write("openssl-weak.cnf", OPENSSL_WEAK_CNF)?;
         }
-        fs::write(conf.join("main.cf"), main_cf(dir.path(), options.profile, certs, &sasl_socket)?)
-            .context("writing main.cf")?;
+        let mut cf = main_cf(dir.path(), options.profile, certs, &sasl_socket)?;
+        if options.mailbox {
+            cf.push_str(&mailbox_cf(&dir, certs)?);
+        }
+        fs::write(conf.join("main.cf"), cf).context("writing main.cf")?;
         fs::write(conf.join("master.cf"), master_cf(smtp, submission, smtps)).context("writing master.cf")?;
 
         let trace = std::env::var_os("MXRAY_TESTBED_TRACE").is_some();
@@ -240,6 +257,29 @@ impl Postfix {
         self.log().lines().filter(|l| l.contains(": connect from ")).count()
     }
 
+    /// The mbox file of [`PostfixOptions::with_mailbox`] as delivered so far (empty before
+    /// the first delivery).
+    pub fn mailbox(&self) -> String {
+        fs::read_to_string(self.dir.join("mail/inbox")).unwrap_or_default()
+    }
+
+    /// Waits until the mailbox holds `count` messages (mbox `From ` lines) or `timeout`
+    /// passes; the mailbox text.
+    pub fn wait_for_messages(&self, count: usize, timeout: Duration) -> Result<String> {
+        let mut text = String::new();
+        let done = process::wait_until(timeout, || {
+            text = self.mailbox();
+            text.lines().filter(|l| l.starts_with("From ")).count() >= count
+        });
+        if !done {
+            bail!(
+                "the mailbox has not received {count} message(s) after {timeout:?}; maillog:\n{}",
+                self.log()
+            );
+        }
+        Ok(text)
+    }
+
     /// Stops the master by PID (what [`Drop`] does), then the SASL back end.
     pub fn stop(&mut self) -> Result<()> {
         process::stop_pid(self.master_pid, "Postfix master")?;
@@ -334,6 +374,39 @@ smtpd_tls_dh1024_param_file = {dh}
         }
     }
     Ok(cf)
+}
+
+/// The uid and gid of user `postfix` (from `/etc/passwd`).
+fn postfix_ids() -> Result<(u32, u32)> {
+    let passwd = fs::read_to_string("/etc/passwd").context("reading /etc/passwd")?;
+    let line =
+        passwd.lines().find(|l| l.starts_with("postfix:")).context("no user postfix in /etc/passwd")?;
+    let fields: Vec<&str> = line.split(':').collect();
+    let id = |i: usize| -> Result<u32> {
+        fields.get(i).context("short passwd line")?.parse().context("passwd id")
+    };
+    Ok((id(2)?, id(3)?))
+}
+
+/// The main.cf lines of [`PostfixOptions::with_mailbox`]; makes `DIR/mail` owned by
+/// `postfix` (the uid `virtual(8)` delivers as).
+fn mailbox_cf(dir: &WorkDir, certs: &CertSet) -> Result<String> {
+    let (uid, gid) = postfix_ids()?;
+    let mail = dir.mkdir("mail", 0o755)?;
+    std::os::unix::fs::chown(&mail, Some(uid), Some(gid)).context("chown mail directory")?;
+    let ca = certs.get(CertSet::CA)?;
+    Ok(format!(
+        "virtual_mailbox_domains = {MAILBOX_DOMAIN}
+virtual_mailbox_base = {base}
+virtual_mailbox_maps = static:inbox
+virtual_uid_maps = static:{uid}
+virtual_gid_maps = static:{gid}
+smtpd_tls_ask_ccert = yes
+smtpd_tls_CAfile = {ca}
+",
+        base = mail.display(),
+        ca = ca.cert.display(),
+    ))
 }
 
 fn master_cf(smtp: SocketAddr, submission: SocketAddr, smtps: SocketAddr) -> String {

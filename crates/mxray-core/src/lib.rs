@@ -7,6 +7,8 @@
 //!
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
+//! - [`headers`]: mail header analysis: the hop timeline of `Received:` fields, each hop's
+//!   TLS as the MTA wrote it, graded, and the authentication results.
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
 //!   suites and server order, groups, signature schemes, session features).
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
@@ -23,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod grade;
+pub mod headers;
 pub mod probe;
 pub mod registry;
 pub mod report;

@@ -567,6 +567,26 @@ pub fn cipher_suites() -> impl Iterator<Item = &'static CipherSuiteInfo> {
     generated::CIPHER_SUITE_INFO.iter().chain(generated::SSLV2_CIPHER_KIND_INFO)
 }
 
+/// The cipher whose IANA name or OpenSSL name is `name`, ASCII case-insensitively
+/// (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`, `ECDHE-RSA-AES256-GCM-SHA384`); the `SSL_`
+/// prefix of SSL 3.0-era names is accepted for `TLS_`. A linear scan of the table (a few
+/// hundred rows): for names read from text, such as mail headers, not for hot loops.
+pub fn cipher_suite_by_name(name: &str) -> Option<&'static CipherSuiteInfo> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let tls_name = name
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("SSL_"))
+        .map(|_| format!("TLS_{}", &name[4..]));
+    cipher_suites().find(|row| {
+        row.name.eq_ignore_ascii_case(name)
+            || row.openssl.is_some_and(|o| o.eq_ignore_ascii_case(name))
+            || tls_name.as_deref().is_some_and(|t| row.name.eq_ignore_ascii_case(t))
+    })
+}
+
 /// One row of a cipher listing: a code and what is known about it. Unknown codes are
 /// kept (with `info: None`), never dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -23,8 +23,8 @@ pub mod params;
 
 pub use cipher_suite::{
     Authentication, BulkCipher, CipherCode, CipherFilter, CipherMode, CipherRow, CipherSuiteInfo,
-    FilterError, KeyExchange, Keyword, Mac, Recommended, Source, Versions, cipher_suites, filter_ciphers,
-    select_ciphers,
+    FilterError, KeyExchange, Keyword, Mac, Recommended, Source, Versions, cipher_suite_by_name, cipher_suites,
+    filter_ciphers, select_ciphers,
 };
 pub use dh_groups::{DhGroup, dh_groups};
 pub use params::{

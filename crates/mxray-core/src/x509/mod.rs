@@ -50,6 +50,7 @@ pub use info::{CertInfo, KeyInfo, KeyKind, SignatureHash, parse_der};
 pub use names::NameMatch;
 pub use pem::{split_chain, split_der, split_pem};
 pub use time::{format_time, parse_time};
+pub(crate) use time::{civil_from_days, days_from_civil};
 pub use trust::{TrustStore, TrustStoreSummary, verify_name};
 
 use crate::report::Severity;
