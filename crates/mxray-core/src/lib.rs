@@ -26,6 +26,7 @@
 
 pub mod grade;
 pub mod headers;
+pub mod pcap;
 pub mod probe;
 pub mod registry;
 pub mod report;
