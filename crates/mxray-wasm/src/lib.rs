@@ -10,6 +10,8 @@
 //! |---|---|
 //! | `cipherSuites(filter)` | `registry::filter_ciphers` |
 //! | `analysePem(text, host, nowUnix)` | `x509::split_chain` + `x509::analyse` (Mozilla roots) |
+//! | `analyseHeaders(text)` | `headers::analyse` |
+//! | `analysePcap(bytes, progress)` | `pcap::analyse` |
 
 use wasm_bindgen::prelude::*;
 
@@ -59,4 +61,38 @@ pub fn analyse_pem(text: &str, host: Option<String>, now_unix: f64) -> Result<Js
     // `as` saturates: NaN and out-of-range times become 0 or the i64 bounds.
     let report = mxray_core::x509::analyse(&chain, host, now_unix as i64, &trust, EXPIRY_WARNING_DAYS);
     to_js(&report)
+}
+
+/// `analyseHeaders(text)`: the report `mxray headers --json` prints for a whole message or
+/// a pasted header block: the `Received:` hops oldest first with their TLS and grade, the
+/// authentication results, the TLS policy fields and warnings.
+///
+/// # Errors
+///
+/// Throws with the core's message for binary data, text without header fields, or a
+/// header block over its size cap.
+#[wasm_bindgen(js_name = analyseHeaders)]
+pub fn analyse_headers(text: &str) -> Result<JsValue, JsError> {
+    to_js(&mxray_core::headers::analyse(text).map_err(into_error)?)
+}
+
+/// `analysePcap(bytes, progress)`: the report `mxray pcap --json` prints for a pcap or
+/// pcapng capture held in a `Uint8Array`. `progress(doneBytes, totalBytes)` (optional) is
+/// called as the analysis goes on (every few MiB and at the end); an exception it throws
+/// is ignored.
+///
+/// # Errors
+///
+/// Throws with the core's message when the bytes are not a capture at all; damage after a
+/// readable start is reported in the report's `warnings` instead.
+#[wasm_bindgen(js_name = analysePcap)]
+pub fn analyse_pcap(bytes: &[u8], progress: Option<js_sys::Function>) -> Result<JsValue, JsError> {
+    let mut report_progress = |done: u64, total: u64| {
+        if let Some(callback) = &progress {
+            // Byte counts are far below 2^53: exact as JS numbers.
+            let _ignored =
+                callback.call2(&JsValue::NULL, &JsValue::from(done as f64), &JsValue::from(total as f64));
+        }
+    };
+    to_js(&mxray_core::pcap::analyse(bytes, &mut report_progress).map_err(into_error)?)
 }

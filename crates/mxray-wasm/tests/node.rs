@@ -2,7 +2,7 @@
 //! native target this file is empty: wasm-bindgen's JS values exist only in wasm.
 #![cfg(target_arch = "wasm32")]
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn field(row: &JsValue, name: &str) -> JsValue {
@@ -118,4 +118,93 @@ fn pem_input_that_is_not_a_certificate_throws_the_core_message() {
     let huge = "A".repeat(mxray_core::x509::MAX_INPUT_SIZE + 1);
     let big = message_of(mxray_wasm::analyse_pem(&huge, None, IN_VALIDITY).unwrap_err());
     assert!(big.contains("over the limit"), "{big}");
+}
+
+/// A message delivered by the test harness's Postfix over STARTTLS with TLS 1.3.
+const POSTFIX_TLS13: &str =
+    include_str!("../../mxray-core/tests/fixtures/headers/captured/postfix-3.7-tls13.eml");
+/// An SMTP session with STARTTLS and TLS 1.3, captured on loopback from the harness.
+const SMTP_TLS13: &[u8] = include_bytes!("../../mxray-core/tests/fixtures/pcap/smtp-starttls-tls13.pcap");
+/// An SMTP session whose server offered no STARTTLS.
+const SMTP_NOT_OFFERED: &[u8] = include_bytes!("../../mxray-core/tests/fixtures/pcap/smtp-not-offered.pcap");
+
+#[wasm_bindgen_test]
+fn a_header_block_gives_its_hops_with_tls_and_grade() {
+    let report = mxray_wasm::analyse_headers(POSTFIX_TLS13).unwrap();
+    assert_eq!(path(&report, "hop_order").as_string().as_deref(), Some("oldest_first"));
+    assert_eq!(js_sys::Array::from(&field(&report, "hops")).length(), 1);
+    assert_eq!(path(&report, "hops.0.by.name").as_string().as_deref(), Some("mail.test.example"));
+    assert_eq!(path(&report, "hops.0.protocol").as_string().as_deref(), Some("ESMTPS"));
+    assert_eq!(path(&report, "hops.0.mta").as_string().as_deref(), Some("Postfix"));
+    assert_eq!(path(&report, "hops.0.tls.version_name").as_string().as_deref(), Some("TLSv1.3"));
+    assert_eq!(path(&report, "hops.0.tls.suite.iana").as_string().as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+    assert_eq!(path(&report, "hops.0.grade.strength").as_string().as_deref(), Some("secure"));
+    assert_eq!(
+        path(&report, "summary.subject").as_string().as_deref(),
+        Some("mxray header fixture postfix-3.7-tls13")
+    );
+}
+
+#[wasm_bindgen_test]
+fn binary_or_headerless_text_throws_the_core_message() {
+    let binary = message_of(mxray_wasm::analyse_headers("\0\u{1}\u{2}\0\0\u{3}binary\0\0").unwrap_err());
+    assert!(binary.contains("binary"), "{binary}");
+    let prose = message_of(mxray_wasm::analyse_headers("Dear all, see below.\nThanks").unwrap_err());
+    assert!(prose.contains("no header fields"), "{prose}");
+}
+
+#[wasm_bindgen_test]
+fn a_capture_gives_its_handshake_starttls_status_and_fingerprints_with_progress() {
+    let calls = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = calls.clone();
+    let callback =
+        wasm_bindgen::closure::Closure::<dyn FnMut(f64, f64)>::new(move |done: f64, total: f64| {
+            seen.borrow_mut().push((done, total));
+        });
+    let function: &js_sys::Function = callback.as_ref().unchecked_ref();
+    let report = mxray_wasm::analyse_pcap(SMTP_TLS13, Some(function.clone())).unwrap();
+    let total = SMTP_TLS13.len() as f64;
+    assert_eq!(calls.borrow().last(), Some(&(total, total)), "the last progress call is the end");
+    assert_eq!(path(&report, "capture.format").as_string().as_deref(), Some("pcap"));
+    assert_eq!(path(&report, "capture.bytes").as_f64(), Some(total));
+    assert_eq!(js_sys::Array::from(&field(&report, "handshakes")).length(), 1);
+    assert_eq!(
+        path(&report, "handshakes.0.client.ja3.hash").as_string().as_deref(),
+        Some("f146948b4a599d4d7ddf071b74696983")
+    );
+    assert_eq!(
+        path(&report, "handshakes.0.server.ja3s.hash").as_string().as_deref(),
+        Some("15af977ce25de452b96affa2addb1036")
+    );
+    assert_eq!(
+        path(&report, "handshakes.0.client.ja4").as_string().as_deref(),
+        Some("t13d041000_16476d049b0b_78f1d400d464")
+    );
+    assert_eq!(path(&report, "handshakes.0.server.version").as_string().as_deref(), Some("TLSv1.3"));
+    assert_eq!(path(&report, "handshakes.0.after_starttls").as_bool(), Some(true));
+    let flow = path(&report, "handshakes.0.flow").as_f64().unwrap() as u32;
+    let flows = js_sys::Array::from(&field(&report, "flows"));
+    assert_eq!(path(&flows.get(flow), "starttls.status").as_string().as_deref(), Some("used"));
+    assert_eq!(path(&flows.get(flow), "protocol").as_string().as_deref(), Some("smtp"));
+}
+
+#[wasm_bindgen_test]
+fn starttls_not_offered_and_no_callback() {
+    let report = mxray_wasm::analyse_pcap(SMTP_NOT_OFFERED, None).unwrap();
+    assert_eq!(js_sys::Array::from(&field(&report, "handshakes")).length(), 0);
+    assert_eq!(path(&report, "flows.0.starttls.status").as_string().as_deref(), Some("not_offered"));
+}
+
+#[wasm_bindgen_test]
+fn garbage_and_truncated_captures() {
+    let text = message_of(mxray_wasm::analyse_pcap(b"GET / HTTP/1.1\r\n\r\n", None).unwrap_err());
+    assert!(text.contains("not a pcap or pcapng capture"), "{text}");
+    let empty = message_of(mxray_wasm::analyse_pcap(b"", None).unwrap_err());
+    assert!(empty.contains("empty"), "{empty}");
+    // Cut in the middle of a packet: a report with a warning, not an exception.
+    let cut = mxray_wasm::analyse_pcap(&SMTP_TLS13[..SMTP_TLS13.len() / 2], None).unwrap();
+    assert!(js_sys::Array::from(&field(&cut, "warnings")).length() >= 1);
+    // A callback that throws does not stop the analysis.
+    let throwing = js_sys::Function::new_with_args("done, total", "throw new Error('no')");
+    assert!(mxray_wasm::analyse_pcap(SMTP_TLS13, Some(throwing)).is_ok());
 }
