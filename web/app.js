@@ -10,7 +10,7 @@
 
   // Caps checked before reading or sending anything. The core caps again.
   const LIMITS = {
-    headers: 1024 * 1024, // characters of pasted header text
+    headers: 8 * 1024 * 1024, // characters of a pasted message (the core reads 4 MiB of header)
     pem: 4 * 1024 * 1024, // characters of PEM (the core's x509::MAX_INPUT_SIZE)
     pcap: 100 * 1024 * 1024, // bytes of a capture file
   };
@@ -52,12 +52,6 @@
   function severityBadge(severity) {
     return el("span", { class: `badge ${SEVERITY_CLASS[severity] || "none"}` }, severity || "?");
   }
-  function gradeBadge(grade) {
-    if (grade === undefined || grade === null || grade === "") return el("span", { class: "badge none" }, "n/a");
-    const letter = String(grade);
-    const cls = /^A/.test(letter) ? "good" : /^B/.test(letter) ? "warn" : /^[C-F]|^T|^M/.test(letter) ? "bad" : "none";
-    return el("span", { class: `badge ${cls}`, title: `grade ${letter}` }, letter);
-  }
   function passBadge(pass) {
     return el("span", { class: `badge ${pass ? "good" : "bad"}` }, pass ? "pass" : "fail");
   }
@@ -79,6 +73,7 @@
   // An input refused before analysis: the message replaces any earlier report, which
   // would otherwise look like the answer for the new input.
   function refuse(title, detail) {
+    stopRendering();
     report.replaceChildren();
     showMessage("error", title, detail);
   }
@@ -106,6 +101,7 @@
 
   function startWorker() {
     ready = false;
+    delete document.documentElement.dataset.ready;
     buttons.forEach((b) => { b.disabled = true; });
     if (typeof self.MXRAY_GLUE !== "string" || typeof self.MXRAY_WASM_BASE64 !== "string" ||
         typeof self.mxrayWorkerMain !== "function") {
@@ -181,6 +177,8 @@
     }
     if (job) restartWorker(); // a new request replaces a running one
     clearMessage();
+    stopRendering();
+    report.replaceChildren(); // the report on screen always answers the latest request
     job = { id: nextId++, kind, label, started: performance.now() };
     document.documentElement.dataset.busy = "true";
     setStatus(`Analysing ${label}…`);
@@ -208,11 +206,14 @@
     const label = job.label;
     endJob();
     try {
+      stopRendering();
       const view = kind === "pem" ? renderPem(data) : kind === "headers" ? renderHeaders(data) : renderPcap(data);
       report.replaceChildren(view);
+      if (pumpTimer === null) report.dataset.complete = "true";
       setStatus(`Analysed ${label} in ${took} s.`);
       report.focus({ preventScroll: true });
     } catch (err) {
+      stopRendering();
       report.replaceChildren();
       showMessage("error", "The report could not be shown.", ` ${err.message || err}`);
       setStatus("Ready.");
@@ -222,6 +223,7 @@
   function failJob(message, broken) {
     const label = job ? job.label : "the input";
     endJob();
+    stopRendering();
     report.replaceChildren();
     showMessage("error", `Could not analyse ${label}.`, ` ${message}`);
     setStatus("Ready.");
@@ -232,6 +234,8 @@
     if (!job) return;
     endJob();
     restartWorker();
+    stopRendering();
+    report.replaceChildren();
     showMessage("note", "Cancelled.", " The analysis was stopped.");
   });
 
@@ -288,7 +292,7 @@
       refuse("Pcap analysis is not in this build yet.", "");
       return;
     }
-    run("pcap", file.name, { file, maxBytes: LIMITS.pcap });
+    run("pcap", file.name, { file, maxBytes: LIMITS.pcap, maxRows: MAX_ROWS });
   }
 
   const fileInput = $("pcap-file");
@@ -407,21 +411,246 @@
       findings.length > 0 ? findingsList(findings) : null);
   }
 
+  // ---- headers ---------------------------------------------------------------------------
+
+  const STRENGTH_CLASS = { secure: "good", weak: "warn", insecure: "bad" };
+  function strengthBadge(strength, unknownText) {
+    if (!strength) return el("span", { class: "badge none" }, unknownText || "unknown");
+    return el("span", { class: `badge ${STRENGTH_CLASS[strength] || "none"}` }, strength);
+  }
+  const NCSC_TEXT = { good: "good", sufficient: "sufficient", phase_out: "phase out", insufficient: "insufficient" };
+
+  function fmtDelay(seconds) {
+    if (typeof seconds !== "number") return null;
+    const sign = seconds < 0 ? "−" : "";
+    let s = Math.abs(seconds);
+    const parts = [];
+    if (s >= 86400) { parts.push(`${Math.floor(s / 86400)} d`); s %= 86400; }
+    if (s >= 3600) { parts.push(`${Math.floor(s / 3600)} h`); s %= 3600; }
+    if (s >= 60) { parts.push(`${Math.floor(s / 60)} min`); s %= 60; }
+    if (s > 0 || parts.length === 0) parts.push(`${s} s`);
+    return sign + parts.join(" ");
+  }
+
+  function hostText(h) {
+    if (!h) return "?";
+    const name = h.name || h.helo || h.reverse_dns || h.ip || "?";
+    const extra = [h.reverse_dns && h.reverse_dns !== name ? h.reverse_dns : null, h.ip && h.ip !== name ? h.ip : null]
+      .filter(Boolean);
+    return extra.length ? `${name} (${extra.join(" ")})` : name;
+  }
+
+  function metaItem(label, ...value) {
+    return el("div", {}, el("dt", {}, label), el("dd", {}, ...value));
+  }
+
+  function hopItem(hop) {
+    const tls = hop.tls;
+    const grade = hop.grade;
+    const meta = el("dl", { class: "hop-meta" });
+    meta.append(metaItem("Protocol", [hop.protocol || "?", hop.mta ? ` (${hop.mta})` : ""].join("")));
+    meta.append(metaItem("Time", hop.timestamp ? hop.timestamp.rfc3339 : hop.date || "unknown"));
+    if (hop.number > 1) {
+      meta.append(metaItem("Delay", fmtDelay(hop.delay_seconds) || "unknown",
+        hop.clock_skew ? el("span", { class: "badge warn", title: "this hop's time is before the previous hop's" }, " clock skew") : null));
+    }
+    if (tls) {
+      meta.append(metaItem("TLS", tls.version_name || tls.version || "version not written"));
+      meta.append(metaItem("Cipher", tls.suite ? tls.suite.iana : tls.cipher || "not written",
+        tls.suite || !tls.cipher ? null : " (not in the registry)"));
+      if (tls.bits) meta.append(metaItem("Bits", tls.bits));
+    } else if (hop.transport === "plaintext") {
+      meta.append(metaItem("TLS", el("span", { class: "badge bad" }, "none: plaintext")));
+    } else if (hop.transport === "tls_no_details") {
+      meta.append(metaItem("TLS", "yes (the protocol keyword says so; no details written)"));
+    } else {
+      meta.append(metaItem("TLS", "not stated"));
+    }
+    meta.append(metaItem("Grade", grade ? strengthBadge(grade.strength, "unknown suite") : el("span", { class: "badge none" }, "n/a")));
+    if (grade && (grade.ncsc_version || grade.ncsc_suite)) {
+      meta.append(metaItem("NCSC-NL", [
+        grade.ncsc_version ? `version ${NCSC_TEXT[grade.ncsc_version] || grade.ncsc_version}` : null,
+        grade.ncsc_suite ? `suite ${NCSC_TEXT[grade.ncsc_suite] || grade.ncsc_suite}` : null,
+      ].filter(Boolean).join(", ")));
+    }
+    if (hop.id) meta.append(metaItem("Id", hop.id));
+    if (hop.for) meta.append(metaItem("For", hop.for));
+    const client = tls && tls.client_certificate;
+    return el("li", { "data-hop": hop.number },
+      el("div", { class: "hop-title" }, `Hop ${hop.number}: ${hostText(hop.from)} → ${hostText(hop.by)}`),
+      meta,
+      grade && grade.reason ? el("p", { class: "hop-reason" }, grade.reason) : null,
+      client ? el("p", {}, `Client certificate: ${client.text}`) : null,
+      hop.tls_unrecognised ? el("p", {}, "TLS annotation not recognised: ", el("span", { class: "mono" }, hop.tls_unrecognised)) : null,
+      !hop.parsed ? el("p", {}, "This field's format is not recognised; here it is as written:") : null,
+      !hop.parsed ? el("pre", { class: "raw" }, hop.raw) : el("details", {}, el("summary", {}, "The field as written"), el("pre", { class: "raw" }, hop.raw)));
+  }
+
+  function warningsList(warnings) {
+    return el("ul", { class: "findings" }, warnings.map((w) =>
+      el("li", { "data-id": w.id }, el("span", { class: "badge warn" }, "note"), el("span", {}, w.message),
+        typeof w.hop === "number" ? el("span", { class: "mono" }, `(hop ${w.hop})`) : null)));
+  }
+
+  // Long tables are filled in slices of a few rows per task, so laying out hundreds of
+  // rows never blocks the page for long; #report gets data-complete when the last is in.
+  let pendingRows = [];
+  let pumpTimer = null;
+  function pumpRows() {
+    pumpTimer = null;
+    const deadline = performance.now() + 25;
+    while (pendingRows.length > 0 && performance.now() < deadline) {
+      const part = pendingRows[0];
+      const end = Math.min(part.rows.length, part.at + 20);
+      part.tbody.append(...part.rows.slice(part.at, end).map(part.build));
+      part.at = end;
+      if (part.at >= part.rows.length) pendingRows.shift();
+    }
+    if (pendingRows.length > 0) pumpTimer = setTimeout(pumpRows, 0);
+    else report.dataset.complete = "true";
+  }
+  function appendRowsLater(tbody, rows, build) {
+    pendingRows.push({ tbody, rows, build, at: 0 });
+    if (pumpTimer === null) pumpTimer = setTimeout(pumpRows, 0);
+  }
+  function stopRendering() {
+    pendingRows = [];
+    if (pumpTimer !== null) clearTimeout(pumpTimer);
+    pumpTimer = null;
+    delete report.dataset.complete;
+  }
+
+  // A table of at most MAX_ROWS rows, `build(item, index)` making each row (lazily, for
+  // long tables); `total` counts the rows there are (the worker may have cut them).
+  function table(headers, items, attrs, total, build) {
+    const rowOf = build || ((row) => row);
+    const shown = items.slice(0, MAX_ROWS).map((item, i) => [item, i]);
+    const all = Math.max(total || 0, items.length);
+    const make = ([item, i]) => rowOf(item, i);
+    const tbody = el("tbody", {}, shown.slice(0, 20).map(make));
+    if (shown.length > 20) appendRowsLater(tbody, shown.slice(20), make);
+    return el("div", { class: "table-wrap" },
+      el("table", attrs || {},
+        el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
+        tbody),
+      all > shown.length
+        ? el("p", { class: "summary" }, `The first ${shown.length} of ${all} rows; the command-line tool prints them all (mxray pcap FILE --json).`)
+        : null);
+  }
+
   function renderHeaders(r) {
-    return headersView(r);
+    const hops = r.hops || [];
+    const s = r.summary || {};
+    const parts = [
+      `${hops.length} hop${hops.length === 1 ? "" : "s"}, oldest first`,
+      typeof r.total_delay_seconds === "number" ? `, ${fmtDelay(r.total_delay_seconds)} from first to last` : "",
+      `; ${r.field_count} header fields read.`,
+    ];
+    const root = section("Message headers",
+      el("p", { class: "summary" }, parts.join(""), " Weakest hop: ", strengthBadge(r.weakest_hop, "no graded hop")),
+      fields([["From", s.from], ["To", s.to], ["Subject", s.subject], ["Date", s.date], ["Message-ID", s.message_id, true]]),
+      (r.warnings || []).length ? el("h3", {}, "Notes") : null,
+      (r.warnings || []).length ? warningsList(r.warnings) : null,
+      el("h3", {}, "Hop timeline"),
+      hops.length ? el("ol", { class: "timeline" }, hops.map(hopItem)) : el("p", {}, "No Received: fields."));
+    const auth = r.authentication || [];
+    if (auth.length) {
+      const rows = auth.flatMap((a) => (a.results.length ? a.results : [null]).map((m) =>
+        el("tr", {}, el("td", {}, a.field), el("td", {}, a.authserv_id || ""),
+          el("td", {}, m ? m.method : "—"),
+          el("td", {}, m ? el("span", { class: `badge ${m.result === "pass" ? "good" : m.result === "none" ? "none" : "bad"}` }, m.result) : "no results"),
+          el("td", { class: "mono" }, m ? [m.reason ? `reason="${m.reason}"` : null, ...m.properties.map((p) => `${p.key}=${p.value}`)].filter(Boolean).join(" ") : a.raw))));
+      root.append(el("h3", {}, "Authentication results"),
+        table(["Field", "Evaluated by", "Method", "Result", "Details"], rows, { class: "auth" }));
+    }
+    const policy = r.tls_policy || [];
+    if (policy.length) {
+      root.append(el("h3", {}, "TLS policy fields"),
+        table(["Field", "Value", "Meaning"], policy.map((p) => el("tr", {}, el("td", {}, p.field), el("td", { class: "mono" }, p.value), el("td", {}, p.meaning)))));
+    }
+    return root;
+  }
+
+  // ---- pcap -----------------------------------------------------------------------------
+
+  const STARTTLS_CLASS = { used: "good", refused: "bad", offered_not_used: "bad", not_offered: "bad", unknown: "none" };
+  const STARTTLS_TEXT = { used: "used", refused: "refused", offered_not_used: "offered, not used", not_offered: "not offered", unknown: "unknown" };
+  const PROTOCOL_TEXT = { smtp: "SMTP", imap: "IMAP", pop3: "POP3", sieve: "ManageSieve", tls: "TLS", unknown: "unknown" };
+
+  function endpointText(e) {
+    if (!e) return "?";
+    return String(e.ip).includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  }
+
+  function starttlsCell(flow) {
+    if (!flow) return "";
+    if (flow.implicit_tls) return el("span", { class: "badge info" }, "implicit TLS");
+    const st = flow.starttls;
+    if (!st) return el("span", { class: "badge none" }, "n/a");
+    return el("span", {},
+      el("span", { class: `badge ${STARTTLS_CLASS[st.status] || "none"}`, "data-starttls": st.status }, STARTTLS_TEXT[st.status] || st.status),
+      st.stripped ? el("span", { class: "badge bad", title: st.plaintext_command ? `plaintext command: ${st.plaintext_command}` : "" }, " stripped") : null);
   }
 
   function renderPcap(r) {
-    return pcapView(r);
-  }
+    const c = r.capture || {};
+    const flows = r.flows || [];
+    const handshakes = r.handshakes || [];
+    const span = typeof c.first_packet === "number" && typeof c.last_packet === "number"
+      ? `, ${fmtTime(Math.floor(c.first_packet))} to ${fmtTime(Math.floor(c.last_packet))}` : "";
+    const root = section("Capture",
+      el("p", { class: "summary" },
+        `${c.format || "?"} (${c.byte_order || "?"} endian, ${c.timestamps || "?"} timestamps), `,
+        `${(c.link_types || []).map((l) => l.name).join(", ") || "no interfaces"}; ${c.packets} packets, ${fmtBytes(c.bytes || 0)}${span}; `,
+        `${r.flows_total ?? flows.length} connection${(r.flows_total ?? flows.length) === 1 ? "" : "s"}, `,
+        `${r.handshakes_total ?? handshakes.length} TLS handshake${(r.handshakes_total ?? handshakes.length) === 1 ? "" : "s"}.`),
+      (r.warnings || []).length ? el("h3", {}, "Notes") : null,
+      (r.warnings || []).length ? el("ul", { class: "findings" }, r.warnings.map((w) => el("li", {}, el("span", { class: "badge warn" }, "note"), el("span", {}, w)))) : null);
 
-  // Placeholders replaced when the header and pcap analyses are in the build: show the
-  // report's JSON, escaped, so that nothing is hidden.
-  function headersView(r) {
-    return section("Headers", el("pre", { class: "raw" }, JSON.stringify(r, null, 2)));
-  }
-  function pcapView(r) {
-    return section("Capture", el("pre", { class: "raw" }, JSON.stringify(r, null, 2)));
+    const flowCount = r.flows_total ?? flows.length;
+    const handshakeCount = r.handshakes_total ?? handshakes.length;
+    const hsRow = (h, i) => {
+      const flow = h.flow_info || flows[h.flow];
+      const cl = h.client;
+      const sv = h.server;
+      const cert = (h.certificates || [])[0];
+      return el("tr", { "data-handshake": i },
+        el("td", {}, String(i + 1)),
+        el("td", { class: "mono" }, `${endpointText(h.client_endpoint)} → ${endpointText(h.server_endpoint)}`),
+        el("td", {}, flow ? PROTOCOL_TEXT[flow.protocol] || flow.protocol : "?"),
+        el("td", {}, h.after_starttls ? starttlsCell(flow) : el("span", { class: "badge info" }, "implicit TLS")),
+        el("td", { "data-col": "version" }, sv ? sv.version : cl ? `offered ${cl.offered_versions.join(", ") || cl.legacy_version}` : "?",
+          sv && sv.hello_retry_request ? " (after HRR)" : ""),
+        el("td", { "data-col": "cipher" }, sv ? [el("span", { class: "mono" }, sv.suite.name || sv.suite.code), " ", strengthBadge(sv.suite.strength)] : "—"),
+        el("td", { class: "mono" }, (cl && cl.sni) || "—"),
+        el("td", { class: "mono", "data-col": "ja3" }, cl ? cl.ja3.hash : "—"),
+        el("td", { class: "mono", "data-col": "ja3s" }, sv ? sv.ja3s.hash : "—"),
+        el("td", { class: "mono", "data-col": "ja4" }, cl ? cl.ja4 : "—"),
+        el("td", {},
+          cert ? `${cert.subject} (${cert.key})` : sv && /1\.3/.test(sv.version) ? "encrypted (TLS 1.3)" : "—",
+          h.alert ? el("div", {}, el("span", { class: "badge bad" }, "alert"), ` ${h.alert}`) : null,
+          (h.errors || []).length ? el("div", {}, `undecodable: ${h.errors.join("; ")}`) : null));
+    };
+    root.append(el("h3", {}, "TLS handshakes"),
+      handshakes.length
+        ? table(["#", "Client → server", "Service", "STARTTLS", "Version", "Cipher", "SNI", "JA3", "JA3S", "JA4", "Certificate"], handshakes, { class: "handshakes" }, handshakeCount, hsRow)
+        : el("p", {}, "No TLS handshake in this capture."));
+
+    const flowRow = (f) => el("tr", { "data-flow": f.id },
+      el("td", {}, String(f.id + 1)),
+      el("td", { class: "mono" }, `${endpointText(f.client)} → ${endpointText(f.server)}`),
+      el("td", {}, PROTOCOL_TEXT[f.protocol] || f.protocol),
+      el("td", {}, starttlsCell(f)),
+      el("td", {}, typeof f.handshake === "number" ? `#${f.handshake + 1}` : "—"),
+      el("td", {}, `${f.packets} packets, ${fmtBytes(f.client_bytes)} / ${fmtBytes(f.server_bytes)}`),
+      el("td", {}, [f.dialogue && f.dialogue.banner ? `banner: ${f.dialogue.banner}` : null,
+        f.syn_seen ? null : "started before the capture",
+        f.gaps ? `${f.gaps} gaps` : null, ...(f.notes || [])].filter(Boolean).join("; ")));
+    root.append(el("h3", {}, "Connections"),
+      flows.length
+        ? table(["#", "Client → server", "Protocol", "STARTTLS", "Handshake", "Traffic (client / server)", "Notes"], flows, { class: "flows" }, flowCount, flowRow)
+        : el("p", {}, "No TCP connection in this capture."));
+    return root;
   }
 
   // Exposed for the browser tests (read-only facts, no way in).

@@ -11,7 +11,7 @@
 // Messages in:  {type: "init", wasm: ArrayBuffer}
 //               {type: "pem", id, text, host, nowUnix}
 //               {type: "headers", id, text}
-//               {type: "pcap", id, file: File, maxBytes}
+//               {type: "pcap", id, file: File, maxBytes, maxRows}
 // Messages out: {type: "ready"} | {type: "fatal", message}
 //               {type: "progress", id, phase: "reading"|"analysing", done, total}
 //               {type: "result", id, kind, report} | {type: "error", id, message}
@@ -54,6 +54,26 @@ function mxrayWorkerMain() {
       progress(end, file.size);
     }
     return out;
+  }
+
+  // The page shows at most `maxRows` rows of a table. Cutting the report here, in the
+  // worker, keeps what crosses to the page (and its structured-clone cost on the page's
+  // thread) bounded whatever the capture; the totals stay. Each kept handshake carries its
+  // connection, which may be past the cut.
+  function forDisplay(kind, report, maxRows) {
+    if (kind !== "pcap" || !report) return report;
+    // The page shows a connection's banner, not its whole plaintext dialogue.
+    const slim = (f) => (f ? { ...f, dialogue: f.dialogue ? { banner: f.dialogue.banner } : null } : f);
+    const flows = (report.flows || []).slice(0, maxRows).map(slim);
+    const all = report.flows || [];
+    const handshakes = report.handshakes || [];
+    return {
+      ...report,
+      flows_total: all.length,
+      handshakes_total: handshakes.length,
+      flows,
+      handshakes: handshakes.slice(0, maxRows).map((h) => ({ ...h, flow_info: slim(all[h.flow]) })),
+    };
   }
 
   function analyse(msg) {
@@ -101,7 +121,7 @@ function mxrayWorkerMain() {
       return;
     }
     try {
-      const report = analyse(msg);
+      const report = forDisplay(msg.type, analyse(msg), msg.maxRows);
       self.postMessage({ type: "result", id: msg.id, kind: msg.type, report });
     } catch (err) {
       // A trap (a bug in the core) or running out of memory leaves the module unusable:

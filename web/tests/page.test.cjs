@@ -29,7 +29,9 @@ const ARTIFACTS = env("MXRAY_ARTIFACTS");
 const FIXTURES = path.join(WEB_DIR, "tests", "fixtures");
 const fixture = (name) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
 const fixtureBytes = (name) => fs.readFileSync(path.join(FIXTURES, name));
-const hasFixture = (name) => fs.existsSync(path.join(FIXTURES, name));
+// The core's fixtures: messages delivered by the harness's Postfix, captures of its sessions.
+const CORE_FIXTURES = path.join(WEB_DIR, "..", "crates", "mxray-core", "tests", "fixtures");
+const coreFixture = (name) => fs.readFileSync(path.join(CORE_FIXTURES, name));
 
 // Flags from TOOLCHAIN.md: no sandbox (root in CI), nothing Chromium would fetch by itself.
 const FLAGS = [
@@ -178,10 +180,10 @@ for (const way of WAYS) {
       await page.click("#pem-go");
       await messageShown(/too much PEM text.*limit is 4\.0 MiB/);
       await page.evaluate(() => {
-        document.getElementById("headers-input").value = `X-Junk: ${"y".repeat(1024 * 1024)}`;
+        document.getElementById("headers-input").value = `X-Junk: ${"y".repeat(8 * 1024 * 1024)}`;
       });
       await page.click("#headers-go");
-      await messageShown(/too much headers.*limit is 1\.0 MiB/);
+      await messageShown(/too much headers.*limit is 8\.0 MiB/);
       await page.evaluate(() => {
         document.getElementById("pem-input").value = "";
         document.getElementById("headers-input").value = "";
@@ -222,14 +224,177 @@ for (const way of WAYS) {
       assert.ok(outcome.violations.includes("connect-src"), JSON.stringify(outcome.violations));
     });
 
-    if (hasFixture("headers/postfix-tls13.eml")) {
-      check("a pasted header block gives the hop timeline", async () => {
-        await page.fill("#headers-input", fixture("headers/postfix-tls13.eml"));
-        await page.click("#headers-go");
-        await page.waitForSelector("#report ol.timeline > li");
-        assert.ok((await page.locator("#report ol.timeline > li").count()) >= 1);
+    const analyseHeaders = async (text) => {
+      await page.evaluate(() => {
+        document.getElementById("report").replaceChildren();
+        document.getElementById("message").hidden = true;
       });
-    }
+      await page.fill("#headers-input", text);
+      await page.click("#headers-go");
+    };
+
+    check("a pasted message gives the hop timeline with TLS, cipher and grade", async () => {
+      await analyseHeaders(coreFixture("headers/captured/postfix-3.7-tls13.eml").toString("utf8"));
+      const hop = page.locator('#report ol.timeline > li[data-hop="1"]');
+      await hop.waitFor();
+      assert.equal(await page.locator("#report ol.timeline > li").count(), 1);
+      const text = await hop.textContent();
+      assert.match(text, /Hop 1: client\.test\.example \(localhost 127\.0\.0\.1\) → mail\.test\.example/);
+      assert.match(text, /ESMTPS \(Postfix\)/);
+      assert.match(text, /TLSTLSv1\.3/);
+      assert.match(text, /CipherTLS_AES_256_GCM_SHA384/);
+      assert.equal(await hop.locator(".badge.good").first().textContent(), "secure");
+      assert.match(await page.textContent("#report dl.fields"), /Subjectmxray header fixture postfix-3\.7-tls13/);
+    });
+
+    check("weak hops and clock skew are shown, oldest hop first", async () => {
+      await analyseHeaders(coreFixture("headers/constructed/weak-and-skew.eml").toString("utf8"));
+      await page.locator("#report ol.timeline > li").first().waitFor();
+      const hops = page.locator("#report ol.timeline > li");
+      assert.equal(await hops.count(), 3);
+      assert.match(await hops.nth(0).textContent(), /Hop 1: hop1\.example\.net .*→ hop2\.example\.net/);
+      assert.match(await hops.nth(0).textContent(), /TLS_RSA_WITH_AES_256_GCM_SHA384/);
+      assert.match(await hops.nth(0).locator(".badge").filter({ hasText: /^weak$/ }).textContent(), /weak/);
+      assert.match(await hops.nth(1).textContent(), /TLS_RSA_WITH_RC4_128_SHA/);
+      assert.equal(await hops.nth(1).locator(".badge.bad").filter({ hasText: /^insecure$/ }).count(), 1);
+      assert.match(await hops.nth(2).textContent(), /clock skew/);
+      assert.match(await hops.nth(2).textContent(), /none: plaintext/);
+      assert.match(await page.textContent("#report .summary"), /Weakest hop: insecure/);
+    });
+
+    check("binary or prose in the header box gives a message", async () => {
+      await analyseHeaders("\u0000\u0001\u0002 PK\u0003\u0004 \u0000\u0000\u0007binary\u0000");
+      await messageShown(/Could not analyse the headers\..*binary data/);
+      await analyseHeaders("Dear all,\nplease see the message below.\nThanks");
+      await messageShown(/Could not analyse the headers\..*no header fields found/);
+    });
+
+    // Drops `bytes` as a file named `name` on the drop zone, as a drag from the desktop does.
+    const dropFile = async (name, bytes) => {
+      await page.evaluate(() => {
+        document.getElementById("report").replaceChildren();
+        document.getElementById("message").hidden = true;
+      });
+      const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
+        const binary = atob(b64);
+        const data = new Uint8Array(binary.length);
+        for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i);
+        const dt = new DataTransfer();
+        dt.items.add(new File([data], name, { type: "application/vnd.tcpdump.pcap" }));
+        return dt;
+      }, { name, b64: Buffer.from(bytes).toString("base64") });
+      await page.dispatchEvent("#pcap-drop", "dragover", { dataTransfer });
+      await page.dispatchEvent("#pcap-drop", "drop", { dataTransfer });
+    };
+
+    check("a dropped pcap gives the handshake table with STARTTLS status and fingerprints", async () => {
+      await dropFile("smtp-starttls-tls13.pcap", coreFixture("pcap/smtp-starttls-tls13.pcap"));
+      const row = page.locator('#report table.handshakes tr[data-handshake="0"]');
+      await row.waitFor();
+      assert.equal(await page.locator("#report table.handshakes tbody tr").count(), 1);
+      const cell = (col) => row.locator(`td[data-col="${col}"]`).textContent();
+      assert.equal(await cell("ja3"), "f146948b4a599d4d7ddf071b74696983");
+      assert.equal(await cell("ja3s"), "15af977ce25de452b96affa2addb1036");
+      assert.equal(await cell("ja4"), "t13d041000_16476d049b0b_78f1d400d464");
+      assert.match(await cell("version"), /^TLSv1\.3/);
+      assert.match(await cell("cipher"), /TLS_\w+ secure/);
+      assert.equal(await row.locator("[data-starttls]").textContent(), "used");
+      assert.match(await row.textContent(), /SMTP/);
+      assert.match(await page.textContent("#report .summary"), /^pcap \(little endian.*1 connection, 1 TLS handshake\./);
+    });
+
+    check("a chosen pcapng and a plaintext session without STARTTLS", async () => {
+      await page.setInputFiles("#pcap-file", path.join(CORE_FIXTURES, "pcap", "imaps-tls13.pcapng"));
+      const row = page.locator('#report table.handshakes tr[data-handshake="0"]');
+      await row.waitFor();
+      assert.match(await row.textContent(), /implicit TLS/);
+      assert.equal(await row.locator('td[data-col="ja4"]').textContent(), "t13d0411ip_16476d049b0b_78f1d400d464");
+      await dropFile("smtp-not-offered.pcap", coreFixture("pcap/smtp-not-offered.pcap"));
+      const flow = page.locator("#report table.flows tbody tr").first();
+      await flow.waitFor();
+      assert.equal(await flow.locator("[data-starttls]").textContent(), "not offered");
+      assert.match(await page.textContent("#report"), /No TLS handshake in this capture\./);
+    });
+
+    check("a truncated pcap is analysed up to the cut, with a note; garbage gives a message", async () => {
+      const whole = coreFixture("pcap/smtp-starttls-tls13.pcap");
+      await dropFile("cut.pcap", whole.subarray(0, Math.floor(whole.length * 0.6)));
+      await page.locator("#report ul.findings li").first().waitFor();
+      assert.ok((await page.locator("#report ul.findings li").count()) >= 1);
+      await dropFile("notes.txt", Buffer.from("these are my notes, not a capture\n"));
+      await messageShown(/Could not analyse notes\.txt\..*not a pcap or pcapng capture/);
+      await dropFile("header-only.pcap", whole.subarray(0, 10));
+      await messageShown(/Could not analyse header-only\.pcap\./);
+    });
+
+    check("a large capture runs in the worker with a progress bar; the page stays responsive", async () => {
+      // A valid 30 MB pcap: the fixture's global header, then its packet records repeated
+      // (each copy is one more SMTP connection with a handshake: about 8400 of them).
+      const capture = coreFixture("pcap/smtp-starttls-tls13.pcap");
+      const records = capture.subarray(24);
+      const copies = Math.ceil((30 * 1000 * 1000) / records.length);
+      const big = path.join(ARTIFACTS, `big-${way.name}.pcap`);
+      const fd = fs.openSync(big, "w");
+      fs.writeSync(fd, capture.subarray(0, 24));
+      const block = Buffer.concat(Array(256).fill(records));
+      for (let i = 0; i < copies; i += 256) fs.writeSync(fd, block);
+      fs.closeSync(fd);
+      try {
+        await page.evaluate(() => {
+          // Watch the main thread while the job runs: the longest gap between 10 ms timer
+          // ticks, how long the job was busy, and the values the progress bar took.
+          const w = (self.__watch = { maxGap: 0, busyMs: 0, values: [], last: performance.now() });
+          w.timer = setInterval(() => {
+            const now = performance.now();
+            if (document.documentElement.dataset.busy) {
+              w.maxGap = Math.max(w.maxGap, now - w.last);
+              w.busyMs += now - w.last;
+              const bar = document.getElementById("progress");
+              if (bar.hasAttribute("value")) w.values.push(bar.value);
+            }
+            w.last = now;
+          }, 10);
+        });
+        await page.setInputFiles("#pcap-file", big);
+        await page.waitForSelector("#report[data-complete] table.handshakes", { timeout: 120000 });
+        const watch = await page.evaluate(() => {
+          clearInterval(self.__watch.timer);
+          return self.__watch;
+        });
+        assert.equal(await page.locator("#report table.handshakes tbody tr").count(), 500, "the table is capped");
+        assert.match(await page.textContent("#report"), /The first 500 of \d{4} rows/);
+        assert.ok(watch.values.some((v) => v > 0 && v < 1), `the progress bar moved: ${watch.values.slice(-5)}`);
+        // Analysed on the page's own thread, the page would stall for the whole job. On a
+        // loaded machine timers are late anyway, so compare with the job's length.
+        assert.ok(watch.maxGap < watch.busyMs / 2,
+          `the page stalled for ${Math.round(watch.maxGap)} ms of a ${Math.round(watch.busyMs)} ms job`);
+        assert.match(await page.textContent("#status"), /^Analysed big-\w+\.pcap in [0-9.]+ s\./);
+      } finally {
+        fs.rmSync(big, { force: true });
+      }
+    });
+
+    check("Cancel stops a running analysis and the page goes on working", async () => {
+      const capture = coreFixture("pcap/smtp-starttls-tls13.pcap");
+      const records = capture.subarray(24);
+      const big = path.join(ARTIFACTS, `cancel-${way.name}.pcap`);
+      const fd = fs.openSync(big, "w");
+      fs.writeSync(fd, capture.subarray(0, 24));
+      const block = Buffer.concat(Array(256).fill(records));
+      for (let i = 0; i < Math.ceil((40 * 1000 * 1000) / records.length); i += 256) fs.writeSync(fd, block);
+      fs.closeSync(fd);
+      try {
+        await page.setInputFiles("#pcap-file", big);
+        await page.waitForSelector("#progress-row:not([hidden])");
+        await page.click("#cancel");
+        await messageShown(/Cancelled\./);
+        await page.waitForSelector("html[data-ready]");
+        await analysePem(fixture("chain.pem"));
+        await page.waitForSelector("#report article.card");
+      } finally {
+        fs.rmSync(big, { force: true });
+      }
+    });
 
     check("every request was one of the page's own files", async () => {
       const own = new Set(OWN_FILES.map((f) => way.base + f));
