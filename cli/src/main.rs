@@ -35,6 +35,9 @@ enum Command {
     /// Analyse a PEM or DER certificate chain offline: names, keys, signatures, validity,
     /// trust and the three validation levels.
     Pem(cmd::pem::Args),
+    /// Analyse a message's header offline: the hop timeline from its Received: fields with
+    /// each hop's TLS version, cipher and grade, delays and clock skew, authentication results.
+    Headers(cmd::headers::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Ciphers(args) => cmd::ciphers::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Headers(args) => cmd::headers::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,
