@@ -38,6 +38,9 @@ enum Command {
     /// Analyse a message's header offline: the hop timeline from its Received: fields with
     /// each hop's TLS version, cipher and grade, delays and clock skew, authentication results.
     Headers(cmd::headers::Args),
+    /// Analyse a pcap/pcapng capture offline: STARTTLS offered, used or stripped, every TLS
+    /// handshake with versions, suites, SNI, certificates and JA3/JA3S/JA4.
+    Pcap(cmd::pcap::Args),
 }
 
 /// Exit code for a failed command, and for `scan --fail-on` when a finding reached the
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd::scan::run(&args, &mut io::stdout().lock()),
         Command::Pem(args) => cmd::pem::run(&args, &mut io::stdout().lock()).map(|()| false),
         Command::Headers(args) => cmd::headers::run(&args, &mut io::stdout().lock()).map(|()| false),
+        Command::Pcap(args) => cmd::pcap::run(&args, &mut io::stdout().lock()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

@@ -108,6 +108,9 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     if args.first().is_some_and(|a| a == "proxy") {
         return proxy_main(&args[1..]);
     }
+    if args.first().is_some_and(|a| a == "pcap") {
+        return crate::bench_pcap::run(root, &args[1..]);
+    }
     let options = parse_options(args)?;
     tools::ensure_debian_packages(BENCH_PACKAGES)?;
     Cmd::new("cargo")

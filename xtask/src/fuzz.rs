@@ -43,6 +43,21 @@ fn seed_corpus(root: &Path, target: &str) -> Result<()> {
             }
         }
     }
+    // The pcap target starts from the real captures (its byte 0 is the chunk size).
+    if target == "pcap"
+        && let Ok(entries) = std::fs::read_dir(fixtures.join("pcap"))
+    {
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "pcap" || e == "pcapng")
+                && let Some(name) = path.file_name()
+            {
+                let mut seed = vec![64u8];
+                seed.extend(std::fs::read(&path)?);
+                std::fs::write(corpus.join(name), seed)?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! Run `cargo xtask help` for the list.
 
 mod bench;
+mod bench_pcap;
 mod ci;
 mod codegen;
 mod demo;
@@ -37,6 +38,9 @@ cargo xtask TASK
                        wasm-opt) and print the bundle size
   serve-web [--port N] serve web/ on http://127.0.0.1:N/ (default 8080)
   web-test             build web/pkg and run the page's tests in headless Chromium (file:// and http)
+  bench pcap [--size-mb N] [--bulk-mb N]
+                       mxray pcap (native, and wasm in node) vs tshark -Y tls.handshake on a ~1 GB
+                       capture built from harness sessions captured on lo
 ";
 
 /// The workspace root (the parent of this crate's directory).

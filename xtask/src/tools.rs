@@ -99,8 +99,11 @@ fn deb_installed(package: &str) -> bool {
 /// Debconf answers given before installing, so that no package asks a question or sets
 /// up a system-wide service: Postfix is installed without any configuration (the test
 /// harness writes its own into private directories).
-const DEBCONF_PRESEEDS: &[(&str, &str)] =
-    &[("postfix", "postfix postfix/main_mailer_type select No configuration")];
+const DEBCONF_PRESEEDS: &[(&str, &str)] = &[
+    ("postfix", "postfix postfix/main_mailer_type select No configuration"),
+    // tshark pulls in wireshark-common, which asks whether non-root users may capture.
+    ("tshark", "wireshark-common wireshark-common/install-setuid boolean false"),
+];
 
 /// The `invoke-rc.d` policy hook. While it exists and exits 101, package scripts do not
 /// start services, so installing Postfix or Dovecot does not open 0.0.0.0:25 or :143.
@@ -222,6 +225,8 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("sslscan", "the scan tests cross-check mxray's findings against sslscan's"),
     ("testssl.sh", "the scan benchmark compares mxray with testssl.sh"),
     ("chromium", "the browser tests (`cargo xtask web-test`) run the page in headless Chromium"),
+    ("tcpdump", "the pcap fixtures are captured on lo with tcpdump (regenerate.sh)"),
+    ("tshark", "the pcap fixtures' JA3/JA3S are cross-checked with tshark; editcap writes pcapng"),
 ];
 
 /// The Debian packages `cargo xtask demo` needs: the servers it scans.

@@ -2,5 +2,6 @@
 
 pub(crate) mod ciphers;
 pub(crate) mod headers;
+pub(crate) mod pcap;
 pub(crate) mod pem;
 pub(crate) mod scan;

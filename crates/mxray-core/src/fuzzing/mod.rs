@@ -3,11 +3,13 @@
 //! re-encoding the decoded value gives the same bytes back.
 
 mod client;
+mod pcap;
 mod server;
 mod starttls;
 mod tls13;
 
 pub use client::*;
+pub use pcap::*;
 pub use server::*;
 pub use starttls::*;
 pub use tls13::*;
@@ -20,6 +22,11 @@ mod tests {
         #[test]
         fn the_tls13_flight_reader_survives_any_sealed_content(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
             super::tls13_flight(&data);
+        }
+
+        #[test]
+        fn the_pcap_analysis_survives_any_input(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            super::pcap(&data);
         }
 
         #[test]

@@ -267,7 +267,8 @@ impl Container {
 
     /// Marks the rest of the file as unreadable.
     fn stop(&mut self, reason: String) {
-        self.damage = Some(format!("the capture is damaged at byte {}: {reason}; the rest was not read", self.offset));
+        self.damage =
+            Some(format!("the capture is damaged at byte {}: {reason}; the rest was not read", self.offset));
         self.state = State::Stopped;
     }
 
@@ -280,7 +281,9 @@ impl Container {
     ) -> Result<(), PcapError> {
         match self.state {
             State::Start => {
-                if unit.len() == PCAP_HEADER_LEN && u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]) != PCAPNG_SHB {
+                if unit.len() == PCAP_HEADER_LEN
+                    && u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]) != PCAPNG_SHB
+                {
                     let header = match parse_pcap_header(unit) {
                         Ok((_, h)) => h,
                         Err(_) => return Err(PcapError::NotACapture { start: hex_start(unit) }),
@@ -314,7 +317,9 @@ impl Container {
                 let ts_ns = ts_sec * 1_000_000_000 + if nanos { ts_frac } else { ts_frac * 1000 };
                 on_packet(RawPacket { linktype, data, orig_len, ts_ns: Some(ts_ns) });
             }
-            State::Reading(Format::PcapNg { .. }) => self.pcapng_block(unit, on_packet, on_interface, false)?,
+            State::Reading(Format::PcapNg { .. }) => {
+                self.pcapng_block(unit, on_packet, on_interface, false)?
+            }
             State::Stopped => {}
         }
         Ok(())
@@ -383,7 +388,12 @@ impl Container {
             }
             Block::SimplePacket(spb) => {
                 let linktype = self.interfaces.first().map_or(-1, |i| i.linktype);
-                on_packet(RawPacket { linktype, data: spb.packet_data(), orig_len: spb.origlen, ts_ns: None });
+                on_packet(RawPacket {
+                    linktype,
+                    data: spb.packet_data(),
+                    orig_len: spb.origlen,
+                    ts_ns: None,
+                });
             }
             _ => {}
         }
@@ -401,7 +411,7 @@ fn read_u32(bytes: &[u8], big_endian: bool) -> u32 {
     if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
 }
 
-/// The first bytes of the input in hex, for an error message.
+/// The first four bytes of the input (where the magic number is) in hex, for an error.
 fn hex_start(buf: &[u8]) -> String {
-    buf.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    buf.iter().take(4).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
 }

@@ -190,7 +190,8 @@ fn ipv6(packet: &[u8]) -> Result<Segment<'_>, Skip> {
     let rest = packet.get(40..).unwrap_or_default();
     let missing = payload_len.saturating_sub(rest.len());
     // A payload length of 0 is a jumbogram or an offloaded send: take what was captured.
-    let mut rest = if payload_len == 0 { rest } else { rest.get(..payload_len.min(rest.len())).unwrap_or_default() };
+    let mut rest =
+        if payload_len == 0 { rest } else { rest.get(..payload_len.min(rest.len())).unwrap_or_default() };
     for _ in 0..MAX_IPV6_EXTENSIONS {
         match next {
             6 => return tcp(src, dst, rest, missing),

@@ -82,24 +82,22 @@ pub fn ja4(hello: &ClientHello) -> String {
         _ => "00",
     };
     let sni = if extensions.contains(&ExtensionType::SERVER_NAME.0) { 'd' } else { 'i' };
-    let mut ciphers: Vec<u16> = hello.cipher_suites.iter().map(|c| c.0).filter(|&c| !is_grease_u16(c)).collect();
+    let mut ciphers: Vec<u16> =
+        hello.cipher_suites.iter().map(|c| c.0).filter(|&c| !is_grease_u16(c)).collect();
     let alpn = match hello.alpn_protocols() {
         Some(Ok(list)) => list.first().map_or_else(|| "00".to_owned(), |first| alpn_chars(first)),
         _ => "00".to_owned(),
     };
     let mut head = String::with_capacity(10);
-    let _ = write!(
-        head,
-        "t{version}{sni}{:02}{:02}{alpn}",
-        ciphers.len().min(99),
-        extensions.len().min(99)
-    );
+    let _ = write!(head, "t{version}{sni}{:02}{:02}{alpn}", ciphers.len().min(99), extensions.len().min(99));
     ciphers.sort_unstable();
     let cipher_hash = hash12(&join_hex(ciphers.iter().copied()));
     let mut sorted: Vec<u16> = extensions
         .iter()
         .copied()
-        .filter(|&e| e != ExtensionType::SERVER_NAME.0 && e != ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION.0)
+        .filter(|&e| {
+            e != ExtensionType::SERVER_NAME.0 && e != ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION.0
+        })
         .collect();
     sorted.sort_unstable();
     let mut ext_input = join_hex(sorted.iter().copied());
@@ -127,7 +125,9 @@ fn alpn_chars(value: &[u8]) -> String {
 }
 
 /// The extension types of a hello, in order, without GREASE.
-fn extension_types(extensions: Option<&[crate::wire::codec::RawExtension]>) -> impl Iterator<Item = u16> + '_ {
+fn extension_types(
+    extensions: Option<&[crate::wire::codec::RawExtension]>,
+) -> impl Iterator<Item = u16> + '_ {
     extensions.unwrap_or_default().iter().map(|e| e.kind.0).filter(|&e| !is_grease_u16(e))
 }
 

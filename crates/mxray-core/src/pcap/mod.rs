@@ -43,18 +43,18 @@ use thiserror::Error;
 pub use container::{MAX_BLOCK_LEN, MAX_PACKET_LEN};
 pub use decode::{MAX_VLAN_TAGS, SUPPORTED_LINK_TYPES, link_type_name};
 pub use reassembly::{MAX_PENDING_PER_STREAM, MAX_PENDING_TOTAL};
-pub use session::{MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT_BUFFER};
 pub use report::{
     AppProtocol, CaptureStats, CertSummary, ClientSide, Endpoint, Flow, Handshake, LinkType, PcapReport,
     ServerSide, StartTls, StartTlsStatus, Suite,
 };
+pub use session::{MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT_BUFFER};
 
 use self::container::{Container, Format, RawPacket};
 use self::decode::{Segment, flags};
 use self::reassembly::{Budget, Event, Stream};
 use self::session::Session;
-use crate::registry::{CipherSuite, ProtocolVersion, is_grease_u16};
 use crate::registry::cipher_suite::CipherCode;
+use crate::registry::{CipherSuite, ProtocolVersion, is_grease_u16};
 use crate::wire::client_hello::ClientHello;
 use crate::wire::server_hello::ServerHello;
 

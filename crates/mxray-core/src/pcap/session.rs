@@ -196,13 +196,18 @@ impl Session {
         let server = self.server_buf.as_slice();
         if server.len() < 4 && !server.contains(&b'\n') {
             if self.client_buf.len() >= 16 {
-                self.abandon("the client spoke first, and not TLS: not a mail protocol this analysis reads".into());
+                self.abandon(
+                    "the client spoke first, and not TLS: not a mail protocol this analysis reads".into(),
+                );
             }
             return;
         }
         let protocol = if server.starts_with(b"220") {
             Protocol::Smtp
-        } else if server.starts_with(b"* OK") || server.starts_with(b"* PREAUTH") || server.starts_with(b"* BYE") {
+        } else if server.starts_with(b"* OK")
+            || server.starts_with(b"* PREAUTH")
+            || server.starts_with(b"* BYE")
+        {
             Protocol::Imap
         } else if server.starts_with(b"+OK") || server.starts_with(b"-ERR") {
             Protocol::Pop3
@@ -231,9 +236,9 @@ impl Session {
         loop {
             let mut progress = false;
             if !self.client_buf.is_empty() && !observer.is_done() && !self.client_asked_tls {
-                let end = self.client_buf.iter().position(|&b| b == b'\n').map_or(self.client_buf.len(), |i| i + 1);
-                let line = &self.client_buf[..end];
-                if line.ends_with(b"\n") {
+                // Whole lines only: the verb of a line split across segments is read once.
+                if let Some(end) = self.client_buf.iter().position(|&b| b == b'\n').map(|i| i + 1) {
+                    let line = &self.client_buf[..end];
                     let protocol = observer.dialogue().protocol;
                     let verb = verb(protocol, line);
                     if leaves_dialogue(protocol, &verb) {
@@ -243,10 +248,10 @@ impl Session {
                         return;
                     }
                     self.client_asked_tls = verb == "STARTTLS" || verb == "STLS";
+                    let n = observer.observe_client(line);
+                    self.client_buf.drain(..n);
+                    progress |= n > 0;
                 }
-                let n = observer.observe_client(line);
-                self.client_buf.drain(..n);
-                progress |= n > 0;
             }
             if !self.server_buf.is_empty() && !observer.is_done() {
                 let n = observer.observe_server(&self.server_buf);
@@ -409,12 +414,10 @@ impl Session {
                         self.tls_server.done = true;
                     }
                 },
-                (false, HandshakeType::CERTIFICATE) => {
-                    match Certificate::parse(&message.body) {
-                        Ok(chain) => tls.certificates = chain.certificate_list,
-                        Err(e) => tls.errors.push(format!("Certificate: {e}")),
-                    }
-                }
+                (false, HandshakeType::CERTIFICATE) => match Certificate::parse(&message.body) {
+                    Ok(chain) => tls.certificates = chain.certificate_list,
+                    Err(e) => tls.errors.push(format!("Certificate: {e}")),
+                },
                 (false, HandshakeType::SERVER_HELLO_DONE) => self.tls_server.done = true,
                 _ => {}
             }
@@ -451,7 +454,8 @@ impl Session {
             }
             _ => StartTlsStatus::Unknown,
         };
-        let mangled = dialogue.capabilities.iter().any(|c| matches!(c, Capability::Other(s) if is_mangled(s)));
+        let mangled =
+            dialogue.capabilities.iter().any(|c| matches!(c, Capability::Other(s) if is_mangled(s)));
         let stripped = !used && (self.plaintext_command.is_some() || mangled);
         let starttls =
             StartTls { offered, used, status, stripped, plaintext_command: self.plaintext_command.clone() };
@@ -484,7 +488,9 @@ fn looks_like_tls(bytes: &[u8]) -> bool {
 
 /// The capability some middleboxes put in place of STARTTLS (`XXXXXXXA`, `XXXA`).
 fn is_mangled(capability: &str) -> bool {
-    capability.len() >= 4 && capability.bytes().all(|b| b == b'X' || b == b'A') && capability.starts_with("XXX")
+    capability.len() >= 4
+        && capability.bytes().all(|b| b == b'X' || b == b'A')
+        && capability.starts_with("XXX")
 }
 
 /// The command verb of a client line (after the tag, for IMAP), upper-cased.
