@@ -66,7 +66,7 @@
     statusLine.textContent = text;
   }
   function showMessage(kind, title, detail) {
-    messageBox.replaceChildren(el("strong", {}, title), detail ? el("span", {}, detail) : null);
+    messageBox.replaceChildren(...[el("strong", {}, title), detail ? el("span", {}, detail) : null].filter(Boolean));
     messageBox.className = `message ${kind}`;
     messageBox.hidden = false;
   }

@@ -93,7 +93,9 @@ for (const way of WAYS) {
     const message = () => page.textContent("#message");
     const messageShown = async (pattern) => {
       await page.waitForSelector("#message:not([hidden])", { timeout: 10000 });
-      assert.match(await message(), pattern);
+      const text = await message();
+      assert.match(text, pattern);
+      assert.doesNotMatch(text, /\b(null|undefined|NaN|\[object)/, "no placeholder text leaks into a message");
       assert.equal(await page.locator("#report > *").count(), 0, "no report next to an error");
     };
     const analysePem = async (text, host) => {
@@ -173,7 +175,9 @@ for (const way of WAYS) {
       await page.waitForSelector("#report article.card");
     });
 
-    check("oversized pasted text is refused before it is analysed", async () => {
+    // Filling text areas with megabytes is slow in any browser and the check does not depend
+    // on how the page was opened: once, over http.
+    if (way.name === "http") check("oversized pasted text is refused before it is analysed", async () => {
       await page.evaluate(() => {
         document.getElementById("pem-input").value = "A".repeat(4 * 1024 * 1024 + 1);
       });
