@@ -28,10 +28,25 @@ pub(crate) fn targets(root: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Copies the `.bin` fixtures into a target's corpus so every run starts from real bytes.
+/// Copies the `.bin` fixtures (for the `headers` target: the `.eml` header fixtures) into a
+/// target's corpus so every run starts from real bytes.
 fn seed_corpus(root: &Path, target: &str) -> Result<()> {
     let corpus = root.join("fuzz/corpus").join(target);
     std::fs::create_dir_all(&corpus)?;
+    if target == "headers" {
+        for sub in ["captured", "constructed"] {
+            let dir = root.join("crates/mxray-core/tests/fixtures/headers").join(sub);
+            for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+                let path = entry?.path();
+                if path.extension().is_some_and(|e| e == "eml")
+                    && let Some(name) = path.file_name()
+                {
+                    std::fs::copy(&path, corpus.join(name))?;
+                }
+            }
+        }
+        return Ok(());
+    }
     let fixtures = root.join("crates/mxray-core/tests/fixtures");
     if let Ok(entries) = std::fs::read_dir(&fixtures) {
         for entry in entries {

@@ -169,8 +169,8 @@ fn render(out: &mut impl Write, r: &HeadersReport) -> Result<()> {
     if !r.hops.is_empty() {
         writeln!(
             out,
-            "  {:>2}  {:<19}  {:>8}  {:<9} {:<8} {:<42} {}",
-            "#", "received (UTC)", "delay", "with", "TLS", "cipher", "grade"
+            "  {:>2}  {:<19}  {:>8}  {:<9} {:<8} {:<42} grade",
+            "#", "received (UTC)", "delay", "with", "TLS", "cipher"
         )?;
     }
     for hop in &r.hops {

@@ -3,12 +3,14 @@
 //! re-encoding the decoded value gives the same bytes back.
 
 mod client;
+mod headers;
 mod pcap;
 mod server;
 mod starttls;
 mod tls13;
 
 pub use client::*;
+pub use headers::*;
 pub use pcap::*;
 pub use server::*;
 pub use starttls::*;
@@ -27,6 +29,13 @@ mod tests {
         #[test]
         fn the_pcap_analysis_survives_any_input(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
             super::pcap(&data);
+        fn the_header_analysis_survives_any_text(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            super::headers(&data);
+        }
+
+        #[test]
+        fn the_header_analysis_survives_header_like_text(text in "([A-Za-z-]{1,12}: [ -~]{0,80}\n([ \t][ -~]{0,40}\n)?){0,12}") {
+            super::headers(text.as_bytes());
         }
 
         #[test]

@@ -87,7 +87,10 @@ pub fn parse_date(text: &str) -> Option<MessageDate> {
         }
     }
     let mut words = plain.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).peekable();
-    if words.peek().is_some_and(|w| w.len() >= 3 && DAYS.contains(&w[..3].to_ascii_lowercase().as_str())) {
+    if words
+        .peek()
+        .is_some_and(|w| w.get(..3).is_some_and(|d| DAYS.contains(&d.to_ascii_lowercase().as_str())))
+    {
         words.next();
     }
     let first = words.next()?;

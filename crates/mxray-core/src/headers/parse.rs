@@ -22,6 +22,9 @@ pub const MAX_FIELDS: usize = 10_000;
 /// The longest field name accepted (RFC 5322 sets no limit; real names are under 80).
 pub(crate) const MAX_NAME_LEN: usize = 200;
 
+/// The longest encoded word decoded (RFC 2047 allows 75 characters).
+const MAX_ENCODED_WORD: usize = 256;
+
 /// How many stray lines (neither a field nor a continuation) are quoted in warnings.
 const MAX_STRAY_QUOTED: usize = 5;
 
@@ -307,12 +310,24 @@ pub(crate) fn decode_words(value: &str) -> (String, bool) {
 
 /// True if `s` starts like an encoded word (for the "left encoded" flag of malformed words).
 fn looks_encoded(s: &str) -> bool {
-    s.len() > 6 && s[2..].contains("?=") && s[2..].split('?').count() >= 4
+    let mut end = s.len().min(MAX_ENCODED_WORD);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = s.get(2..end).unwrap_or("");
+    window.contains("?=") && window.split('?').count() >= 4
 }
 
 /// Parses one encoded word at the start of `s`: `Some((Some(text), len))` when decoded,
 /// `Some((None, len))` when well-formed but in an unsupported charset, `None` if malformed.
 fn decode_word(s: &str) -> Option<(Option<String>, usize)> {
+    // RFC 2047 §2 caps an encoded word at 75 characters; looking a little further keeps
+    // lenient decoding of long words and every search bounded.
+    let mut end = s.len().min(MAX_ENCODED_WORD);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let s = &s[..end];
     let body = s.strip_prefix("=?")?;
     let q1 = body.find('?')?;
     let charset = &body[..q1];

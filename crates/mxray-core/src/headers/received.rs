@@ -230,10 +230,8 @@ fn ip_of(text: &str) -> Option<IpAddr> {
 /// The host of a `from` or `by` clause.
 pub(crate) fn host(clause: &Clause<'_>) -> Host {
     let mut h = Host { name: clause.first().map(str::to_owned), ..Host::default() };
-    if let Some(name) = clause.first() {
-        if let Some(ip) = ip_of(name) {
-            h.ip = Some(ip);
-        }
+    if let Some(ip) = clause.first().and_then(ip_of) {
+        h.ip = Some(ip);
     }
     for comment in &clause.comments {
         let mut words = comment.split_whitespace().peekable();

@@ -552,18 +552,19 @@ pub(crate) fn build(block: &HeaderBlock<'_>) -> HeadersReport {
                 hop: Some(h.number),
             });
         }
-        if let Some(t) = &h.tls {
-            if t.cipher.is_some() && t.suite.is_none() {
-                warnings.push(Warning {
-                    id: "hop.unknown_cipher",
-                    message: format!(
-                        "hop {}: the cipher {:?} is not in the registry under any known naming",
-                        h.number,
-                        t.cipher.as_deref().unwrap_or("")
-                    ),
-                    hop: Some(h.number),
-                });
-            }
+        if let Some(t) = &h.tls
+            && t.cipher.is_some()
+            && t.suite.is_none()
+        {
+            warnings.push(Warning {
+                id: "hop.unknown_cipher",
+                message: format!(
+                    "hop {}: the cipher {:?} is not in the registry under any known naming",
+                    h.number,
+                    t.cipher.as_deref().unwrap_or("")
+                ),
+                hop: Some(h.number),
+            });
         }
         if h.transport == Transport::Plaintext {
             let internal = h.from.as_ref().and_then(|f| f.ip.as_deref()).is_some_and(|ip| {

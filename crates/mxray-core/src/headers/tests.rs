@@ -419,7 +419,8 @@ fn crlf_and_lf_give_the_same_analysis() {
 
 #[test]
 fn dates_in_current_and_obsolete_forms() {
-    let cases: &[(&str, Option<(i64, Option<i32>)>)] = &[
+    type Case = (&'static str, Option<(i64, Option<i32>)>);
+    let cases: &[Case] = &[
         ("Sun, 22 Nov 2026 12:05:09 +0000", Some((1_795_349_109, Some(0)))),
         ("Sun, 22 Nov 2026 13:05:09 +0100 (CET)", Some((1_795_349_109, Some(60)))),
         ("22 Nov 2026 12:05:09 -0000", Some((1_795_349_109, None))),
@@ -563,7 +564,10 @@ fn the_report_serialises_with_the_documented_names() {
 
 /// Messages delivered by a real Postfix 3.7 (`tests/headers_real.rs` wrote them): (file,
 /// version, code, details, client certificate presented).
-const CAPTURED: &[(&str, &str, &str, &str, &[(&str, &str)], bool)] = &[
+type Captured =
+    (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)], bool);
+
+const CAPTURED: &[Captured] = &[
     (
         "postfix-3.7-tls13.eml",
         include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls13.eml"),
@@ -639,5 +643,48 @@ fn captured_postfix_headers_are_read_exactly() {
             r.has_body && r.summary.subject.as_deref().is_some_and(|s| s.starts_with("mxray header fixture"))
         );
         assert!(r.warnings.is_empty(), "{name}: {:?}", r.warnings);
+    }
+}
+
+#[test]
+fn inputs_the_fuzzer_found_are_analysed() {
+    // A Postfix client-certificate comment at the very end of a field: its text was sliced
+    // with a miscounted length (an out-of-bounds panic).
+    let data = include_bytes!("../../tests/fixtures/headers/fuzz/client-cert-line-at-end.bin");
+    crate::fuzzing::headers(data);
+    let r = analyse("Received: from a (a [192.0.2.1]) (using TLSv1 with cipher AES256-SHA) (Client did not present a certificate)\n").unwrap();
+    let cert = r.hops[0].tls.as_ref().unwrap().client_certificate.as_ref().unwrap();
+    assert_eq!(cert.text, "(Client did not present a certificate)");
+    let r = analyse("Received: from a (using TLSv1.3 with cipher X) (No client certificate requested)\n")
+        .unwrap();
+    let cert = r.hops[0].tls.as_ref().unwrap().client_certificate.as_ref().unwrap();
+    assert_eq!(cert.text, "(No client certificate requested)");
+}
+
+/// Hostile shapes near the size cap must be analysed in time linear in their size: a
+/// quadratic step would take hours on a few MiB, and the page would freeze.
+#[test]
+#[allow(clippy::disallowed_methods)] // Instant::now: the test measures, the core never does.
+fn hostile_shapes_are_analysed_in_linear_time() {
+    // 256 KiB: linear work takes well under a second even unoptimised; quadratic work
+    // (6.9e10 steps) would take minutes.
+    const SIZE: usize = 256 * 1024;
+    let shapes: Vec<(&str, String)> = vec![
+        ("unclosed parentheses", format!("Received: from a {}\n", "(".repeat(SIZE))),
+        ("nested comments", format!("Received: from a {}{}\n", "(x ".repeat(SIZE / 6), ")".repeat(SIZE / 6))),
+        ("sibling comments", format!("Received: from a {}; Sun, 22 Nov 2026 12:05:09 +0000\n", "(cipher=x) ".repeat(SIZE / 11))),
+        ("encoded-word starts", format!("Subject: {}\n", "=?a".repeat(SIZE / 3))),
+        ("encoded-word lookalikes", format!("Subject: {}\n", "=?utf-8?q?".repeat(SIZE / 10))),
+        ("postfix details", format!("Received: from a (using TLSv1.3 with cipher X {}\n", "k (v ".repeat(SIZE / 5))),
+        ("colons", format!("Received: from a ({})\n", "TLSv1.2:".repeat(SIZE / 8))),
+        ("many hops", "Received: from a.example (a.example [192.0.2.1]) (using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)) by b.example (Postfix) with ESMTPS id X for <c@d>; Sun, 22 Nov 2026 12:05:09 +0000\n".repeat(2000)),
+        ("one long line", format!("X-Long: {}\n", "a".repeat(SIZE))),
+    ];
+    for (name, text) in shapes {
+        let t0 = std::time::Instant::now();
+        crate::fuzzing::headers(text.as_bytes());
+        let took = t0.elapsed();
+        eprintln!("{name}: {took:?} for {} bytes", text.len());
+        assert!(took < std::time::Duration::from_secs(10), "{name}: {took:?} for {} bytes", text.len());
     }
 }

@@ -130,9 +130,37 @@ fn comment_at(text: &str, open: usize) -> &str {
     &text[open + 1..]
 }
 
-/// Every top-level-or-nested comment opening in `text`: (offset of `(`, content).
+/// How deep [`comments`] looks: the annotations sit in top-level comments or one level
+/// below (`(using … (256/256 bits) …)`, `(Client CN … (verified OK))`). The limit keeps the
+/// total length of the comments returned under twice the text's, so that every recogniser
+/// stays linear in the field's length whatever the nesting.
+const COMMENT_DEPTH: usize = 2;
+
+/// The comments of `text` up to [`COMMENT_DEPTH`], in order of their `(`: (offset of `(`,
+/// content); an unclosed comment runs to the end of the text.
 fn comments(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.char_indices().filter(|&(_, c)| c == '(').map(move |(i, _)| (i, comment_at(text, i)))
+    let mut open: Vec<usize> = Vec::new();
+    let mut found: Vec<(usize, &str)> = Vec::new();
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => open.push(i),
+            ')' => {
+                if let Some(o) = open.pop()
+                    && open.len() < COMMENT_DEPTH
+                {
+                    found.push((o, &text[o + 1..i]));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (depth, &o) in open.iter().enumerate() {
+        if depth < COMMENT_DEPTH {
+            found.push((o, &text[o + 1..]));
+        }
+    }
+    found.sort_unstable_by_key(|&(o, _)| o);
+    found.into_iter()
 }
 
 /// A word: up to whitespace, `)`, `(`, `;` or `,`.
@@ -188,18 +216,20 @@ fn using(norm: &str) -> Option<Found> {
 /// Postfix's client-certificate comment: `(Client CN "x", Issuer "y" (verified OK))`,
 /// `(Client did not present a certificate)`, `(No client certificate requested)`.
 fn postfix_client_cert(norm: &str) -> Option<ClientCert> {
-    if let Some(at) = find_ci(norm, "(No client certificate requested)") {
+    const NOT_REQUESTED: &str = "(No client certificate requested)";
+    const NOT_PRESENTED: &str = "(Client did not present a certificate)";
+    if let Some(at) = find_ci(norm, NOT_REQUESTED) {
         return Some(ClientCert {
             requested: Some(false),
-            text: norm[at..at + 33].to_owned(),
+            text: norm[at..at + NOT_REQUESTED.len()].to_owned(),
             ..ClientCert::default()
         });
     }
-    if let Some(at) = find_ci(norm, "(Client did not present a certificate)") {
+    if let Some(at) = find_ci(norm, NOT_PRESENTED) {
         return Some(ClientCert {
             requested: Some(true),
             presented: Some(false),
-            text: norm[at..at + 39].to_owned(),
+            text: norm[at..at + NOT_PRESENTED.len()].to_owned(),
             ..ClientCert::default()
         });
     }
