@@ -5,12 +5,34 @@
 
 use mxray_core::pcap::{AppProtocol, PcapReport, StartTlsStatus, analyse};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pcap");
+/// The capture called `name` (the core does no IO, even in its tests: the files are
+/// compiled in).
+fn capture(name: &str) -> &'static [u8] {
+    macro_rules! files {
+        ($($file:literal),*) => {
+            match name {
+                $($file => include_bytes!(concat!("fixtures/pcap/", $file)),)*
+                _ => panic!("no fixture {name}"),
+            }
+        };
+    }
+    files!(
+        "smtp-starttls-tls13.pcap",
+        "smtp-starttls-tls12.pcapng",
+        "imap-starttls-tls12.pcap",
+        "pop3-starttls-tls13.pcap",
+        "imaps-tls13.pcapng",
+        "pop3s-tls12.pcap",
+        "tls13-only.pcap",
+        "smtp-offered-not-used.pcap",
+        "smtp-not-offered.pcap"
+    )
+}
 
 fn report(name: &str) -> PcapReport {
-    let bytes = std::fs::read(format!("{DIR}/{name}")).unwrap();
+    let bytes = capture(name);
     let mut calls = 0;
-    let report = analyse(&bytes, &mut |done, total| {
+    let report = analyse(bytes, &mut |done, total| {
         calls += 1;
         assert!(done <= total);
     })
@@ -29,7 +51,7 @@ struct Expected {
 }
 
 fn expected(name: &str) -> Expected {
-    let tsv = std::fs::read_to_string(format!("{DIR}/expected.tsv")).unwrap();
+    let tsv = include_str!("fixtures/pcap/expected.tsv");
     let row = tsv.lines().find(|l| l.split('\t').next() == Some(name)).unwrap();
     let cols: Vec<&str> = row.split('\t').collect();
     Expected {

@@ -256,7 +256,7 @@ impl Container {
             big_endian.unwrap_or(false)
         };
         let len = read_u32(&head[4..8], big_endian) as usize;
-        if len > MAX_BLOCK_LEN || len < 12 || len % 4 != 0 {
+        if !(12..=MAX_BLOCK_LEN).contains(&len) || !len.is_multiple_of(4) {
             if matches!(self.state, State::Start) {
                 return Err(PcapError::NotACapture { start: hex_start(buf) });
             }
@@ -284,9 +284,8 @@ impl Container {
                 if unit.len() == PCAP_HEADER_LEN
                     && u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]) != PCAPNG_SHB
                 {
-                    let header = match parse_pcap_header(unit) {
-                        Ok((_, h)) => h,
-                        Err(_) => return Err(PcapError::NotACapture { start: hex_start(unit) }),
+                    let Ok((_, header)) = parse_pcap_header(unit) else {
+                        return Err(PcapError::NotACapture { start: hex_start(unit) });
                     };
                     let linktype = header.network.0;
                     if !super::decode::is_supported(linktype) {
@@ -339,10 +338,7 @@ impl Container {
         let parsed = if big_endian { parse_block_be(unit) } else { parse_block_le(unit) };
         let parsed = match parsed {
             Ok((_, block)) => block,
-            Err(e) if first => {
-                let _ = e;
-                return Err(PcapError::NotACapture { start: hex_start(unit) });
-            }
+            Err(_) if first => return Err(PcapError::NotACapture { start: hex_start(unit) }),
             Err(e) => {
                 self.stop(format!("an unreadable pcapng block ({e:?})"));
                 return Ok(());
@@ -357,10 +353,7 @@ impl Container {
                 self.state = State::Reading(format);
                 return Ok(());
             }
-            other if first => {
-                let _ = other;
-                return Err(PcapError::NotACapture { start: hex_start(unit) });
-            }
+            _ if first => return Err(PcapError::NotACapture { start: hex_start(unit) }),
             other => other,
         };
         match parsed {

@@ -473,3 +473,80 @@ fn fingerprints_leave_grease_out() {
     assert!(ja4.starts_with("t12d02"), "{ja4}");
     assert_eq!(ja4.len(), 36, "{ja4}");
 }
+
+#[test]
+fn starttls_verdicts_of_plaintext_dialogues() {
+    use super::session::Session;
+
+    /// The exchange as alternating server/client pieces (server first), then the expected
+    /// protocol, verdict, stripped flag and plaintext command.
+    type Case<'a> = (&'a [&'a [u8]], AppProtocol, StartTlsStatus, bool, Option<&'a str>);
+    let cases: &[Case<'_>] = &[
+        (
+            &[
+                b"220 mx ESMTP\r\n",
+                b"EHLO a\r\n",
+                b"250-mx\r\n250 STARTTLS\r\n",
+                b"STARTTLS\r\n",
+                b"454 TLS not available\r\n",
+            ],
+            AppProtocol::Smtp,
+            StartTlsStatus::Refused,
+            false,
+            None,
+        ),
+        (
+            &[b"+OK ready\r\n", b"CAPA\r\n", b"+OK\r\nSTLS\r\nUSER\r\n.\r\n", b"USER bob\r\n"],
+            AppProtocol::Pop3,
+            StartTlsStatus::OfferedNotUsed,
+            true,
+            Some("USER"),
+        ),
+        (
+            &[b"* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] hi\r\n", b"a1 LOGIN bob secret\r\n"],
+            AppProtocol::Imap,
+            StartTlsStatus::OfferedNotUsed,
+            true,
+            Some("LOGIN"),
+        ),
+        (
+            &[
+                b"220 mx ESMTP\r\n",
+                b"EHLO a\r\n",
+                b"250-mx\r\n250-XXXXXXXA\r\n250 8BITMIME\r\n",
+                b"QUIT\r\n",
+                b"221 bye\r\n",
+            ],
+            AppProtocol::Smtp,
+            StartTlsStatus::NotOffered,
+            true,
+            None,
+        ),
+        (
+            &[b"220 mx ESMTP\r\n", b"EHLO a\r\n", b"250-mx\r\n250 STARTTLS\r\n", b"QUIT\r\n", b"221 bye\r\n"],
+            AppProtocol::Smtp,
+            StartTlsStatus::OfferedNotUsed,
+            false,
+            None,
+        ),
+        (
+            &[b"\"IMPLEMENTATION\" \"sieve\"\r\n\"STARTTLS\"\r\nOK\r\n", b"STARTTLS\r\n", b"OK \"go\"\r\n"],
+            AppProtocol::Sieve,
+            StartTlsStatus::Used,
+            false,
+            None,
+        ),
+    ];
+    for (i, (pieces, protocol, status, stripped, command)) in cases.iter().enumerate() {
+        let mut session = Session::new();
+        for (n, piece) in pieces.iter().enumerate() {
+            session.on_data(n % 2 == 1, piece);
+        }
+        assert_eq!(session.protocol, *protocol, "case {i}");
+        let (starttls, dialogue) = session.finish();
+        let starttls = starttls.unwrap();
+        assert_eq!(starttls.status, *status, "case {i}: {dialogue:?}");
+        assert_eq!(starttls.stripped, *stripped, "case {i}");
+        assert_eq!(starttls.plaintext_command.as_deref(), *command, "case {i}");
+    }
+}
