@@ -29,6 +29,9 @@ mod tests {
         #[test]
         fn the_pcap_analysis_survives_any_input(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
             super::pcap(&data);
+        }
+
+        #[test]
         fn the_header_analysis_survives_any_text(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
             super::headers(&data);
         }
