@@ -150,3 +150,46 @@ fn postfix_received_fields_name_the_tls_the_client_negotiated() {
         }
     }
 }
+
+#[test]
+fn a_weak_postfix_hop_is_graded_weak() {
+    let dir = WorkDir::new("headers-real-weak").expect("work dir");
+    let certs = CertSet::standard(dir.path()).expect("certificates");
+    let postfix = Postfix::start(&PostfixOptions::new(TlsProfile::Weak).with_mailbox(), &certs)
+        .expect("starting Postfix");
+    let name = "postfix-3.7-tls10-aes256-sha";
+    let recipient = format!("{name}@{MAILBOX_DOMAIN}");
+    let tls = SmtpTlsOptions {
+        version_flag: Some("-tls1"),
+        cipher: Some("AES256-SHA:@SECLEVEL=0".to_owned()),
+        ..SmtpTlsOptions::default()
+    };
+    let sent = send_starttls(
+        postfix.smtp_addr(),
+        &tls,
+        "sender@client.test.example",
+        &recipient,
+        &message(name, &recipient),
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e:#}\nmaillog:\n{}", postfix.log()));
+    assert_eq!((sent.protocol.as_str(), sent.cipher.as_str()), ("TLSv1", "AES256-SHA"));
+    let raw = postfix.wait_for_messages(1, Duration::from_secs(20)).expect("delivery");
+    let report = headers::analyse(&raw).unwrap_or_else(|e| panic!("{e}\n{raw}"));
+    let hop = report.hops.last().expect("a hop");
+    let tls = hop.tls.as_ref().unwrap_or_else(|| panic!("no TLS in\n{raw}"));
+    // s_client says `TLSv1`; the analysis names it `TLSv1.0`.
+    assert_eq!(tls.version_name, Some("TLSv1.0"), "{raw}");
+    assert_eq!(tls.suite.as_ref().map(|s| s.iana), Some("TLS_RSA_WITH_AES_256_CBC_SHA"), "{raw}");
+    let grade = hop.grade.as_ref().expect("a grade");
+    assert_eq!(grade.strength, Some(mxray_core::report::Strength::Weak), "{raw}");
+    assert!(
+        grade.reason.contains("TLSv1.0 is outdated") && grade.reason.contains("no forward secrecy"),
+        "{grade:?}"
+    );
+    if std::env::var_os("MXRAY_WRITE_HEADER_FIXTURES").is_some() {
+        let out = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/mxray-core/tests/fixtures/headers/captured")
+            .join(format!("{name}.eml"));
+        std::fs::write(&out, &raw).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    }
+}

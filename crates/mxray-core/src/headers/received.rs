@@ -262,14 +262,16 @@ pub(crate) fn host(clause: &Clause<'_>) -> Host {
     h
 }
 
-/// What a `with` protocol keyword says: (canonical name, TLS, authenticated), from the
+/// What a `with` protocol keyword says: (TLS, authenticated), from the
 /// "Mail Transmission Types" registry (RFC 3848, RFC 6531, RFC 8314) and common variants.
 pub(crate) fn protocol_facts(word: &str) -> Option<(bool, bool)> {
     let w = word.to_ascii_uppercase();
     let base = w.strip_prefix("UTF8").unwrap_or(&w);
     let base = base.strip_prefix("LOCAL-").unwrap_or(base);
     let facts = match base {
-        "SMTP" | "ESMTP" | "LMTP" | "HTTP" | "IMAP" | "POP3" | "LOCAL" | "MAPI" => (false, false),
+        // `local`, `mapi` (Exchange's Outlook hop, usually MAPI over HTTPS) and other
+        // non-SMTP keywords say nothing about the transport: unknown.
+        "SMTP" | "ESMTP" | "LMTP" | "HTTP" | "IMAP" | "POP3" => (false, false),
         "ESMTPA" | "LMTPA" | "SMTPA" => (false, true),
         "ESMTPS" | "LMTPS" | "SMTPS" | "HTTPS" | "IMAPS" | "POP3S" => (true, false),
         "ESMTPSA" | "LMTPSA" | "SMTPSA" | "HTTPSA" => (true, true),

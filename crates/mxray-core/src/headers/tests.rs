@@ -613,6 +613,20 @@ const CAPTURED: &[Captured] = &[
 ];
 
 #[test]
+fn a_captured_tls10_hop_is_weak() {
+    let text = include_str!("../../tests/fixtures/headers/captured/postfix-3.7-tls10-aes256-sha.eml");
+    let r = analyse(text).unwrap();
+    let hop = &r.hops[0];
+    let tls = hop.tls.as_ref().unwrap();
+    assert_eq!((tls.version.as_deref(), tls.version_name), (Some("TLSv1"), Some("TLSv1.0")));
+    assert_eq!(tls.suite.as_ref().map(|s| s.code.to_string()), Some("0x0035".to_owned()));
+    let g = hop.grade.as_ref().unwrap();
+    assert_eq!(g.strength, Some(Strength::Weak));
+    assert_eq!((g.ncsc_version, g.ncsc_suite), (Some(NcscClass::Insufficient), Some(NcscClass::Insufficient)));
+    assert_eq!(r.weakest_hop, Some(Strength::Weak));
+}
+
+#[test]
 fn captured_postfix_headers_are_read_exactly() {
     for &(name, text, version, code, details, presented) in CAPTURED {
         let r = analyse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -686,5 +700,28 @@ fn hostile_shapes_are_analysed_in_linear_time() {
         let took = t0.elapsed();
         eprintln!("{name}: {took:?} for {} bytes", text.len());
         assert!(took < std::time::Duration::from_secs(10), "{name}: {took:?} for {} bytes", text.len());
+    }
+}
+
+#[test]
+fn protocol_keywords_per_rfc_3848_and_6531() {
+    let cases = [
+        ("SMTP", Some((false, false))),
+        ("ESMTP", Some((false, false))),
+        ("ESMTPA", Some((false, true))),
+        ("ESMTPS", Some((true, false))),
+        ("esmtpsa", Some((true, true))),
+        ("LMTP", Some((false, false))),
+        ("LMTPSA", Some((true, true))),
+        ("UTF8SMTPS", Some((true, false))),
+        ("UTF8LMTPA", Some((false, true))),
+        ("local-esmtp", Some((false, false))),
+        ("HTTPS", Some((true, false))),
+        ("mapi", None),
+        ("local", None),
+        ("Microsoft SMTP Server", None),
+    ];
+    for (word, want) in cases {
+        assert_eq!(received::protocol_facts(word), want, "{word}");
     }
 }
