@@ -97,7 +97,8 @@ fn bench(root: &Path, work: &Path, options: &Options) -> Result<()> {
         .arg(certs.join("rsa.crt"))
         .arg("-key")
         .arg(certs.join("rsa.key"))
-        .stdin(Stdio::null())
+        // s_server ends a connection when its own stdin ends: keep it open.
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -108,7 +109,8 @@ fn bench(root: &Path, work: &Path, options: &Options) -> Result<()> {
     write_payload(&payload, options.bulk_mb << 20)?;
     let captured = capture(&bulk, port, || {
         let child = Command::new("openssl")
-            .args(["s_client", "-quiet", "-tls1_3", "-servername", "mail.test.example"])
+            // -quiet implies -ign_eof; -no_ign_eof makes the client leave once it sent it all.
+            .args(["s_client", "-quiet", "-no_ign_eof", "-tls1_3", "-servername", "mail.test.example"])
             .args(["-connect", &format!("127.0.0.1:{port}")])
             .stdin(File::open(&payload)?)
             .stdout(Stdio::null())
@@ -120,6 +122,12 @@ fn bench(root: &Path, work: &Path, options: &Options) -> Result<()> {
     let _ = server.wait();
     captured?;
     drop(bed);
+    let bulk_size = std::fs::metadata(&bulk)?.len();
+    if bulk_size < (options.bulk_mb << 20) / 2 {
+        bail!(
+            "the bulk transfer captured only {bulk_size} bytes; openssl s_client/s_server did not transfer the payload"
+        );
+    }
 
     let big = work.join("big.pcap");
     let replicas = replicate(&[(&starttls, smtp), (&bulk, port)], &big, options.size_mb << 20)?;

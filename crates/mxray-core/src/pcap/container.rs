@@ -159,18 +159,24 @@ impl Container {
                 let (head, rest) = chunk.split_at(take.min(chunk.len()));
                 self.carry.extend_from_slice(head);
                 chunk = rest;
-                if let Unit::Len(n) = self.unit_len(&self.carry)?
-                    && self.carry.len() >= n
-                {
-                    let carry = std::mem::take(&mut self.carry);
-                    let (unit, extra) = carry.split_at(n);
-                    self.unit(unit, on_packet, on_interface)?;
-                    self.offset += n as u64;
-                    // Only possible when a header request over-read; re-feed it.
-                    let extra = extra.to_vec();
-                    if !extra.is_empty() {
-                        self.push(&extra, on_packet, on_interface)?;
+                match self.unit_len(&self.carry)? {
+                    Unit::Len(n) if self.carry.len() >= n => {
+                        let carry = std::mem::take(&mut self.carry);
+                        let (unit, extra) = carry.split_at(n);
+                        self.unit(unit, on_packet, on_interface)?;
+                        self.offset += n as u64;
+                        // Only possible when a header request over-read; re-feed it.
+                        let extra = extra.to_vec();
+                        if !extra.is_empty() {
+                            self.push(&extra, on_packet, on_interface)?;
+                        }
                     }
+                    // The header just completed declares an impossible length.
+                    Unit::Damaged(reason) => {
+                        self.carry.clear();
+                        self.stop(reason.into());
+                    }
+                    Unit::Len(_) | Unit::NeedHeader(_) => {}
                 }
             }
         }
