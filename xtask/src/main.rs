@@ -38,7 +38,7 @@ cargo xtask TASK
                        wasm-opt) and print the bundle size
   serve-web [--port N] serve web/ on http://127.0.0.1:N/ (default 8080)
   web-test             build web/pkg and run the page's tests in headless Chromium (file:// and http)
-  bench pcap [--size-mb N] [--bulk-mb N]
+  bench pcap [--size-mb N] [--bulk-mb N] [--mss N]
                        mxray pcap (native, and wasm in node) vs tshark -Y tls.handshake on a ~1 GB
                        capture built from harness sessions captured on lo
 ";
