@@ -11,7 +11,7 @@
 //! segmentation offload); a capture on an Ethernet link has 1448-byte segments, so by
 //! default (`--mss 1448`, `--mss 0` keeps lo's) the replicas' TCP payloads are split into
 //! segments of that size, which is what makes per-packet costs show. Then, in one run: `mxray pcap` (release build) twice,
-//! the wasm build in node (see [`wasm_leg`]: not run yet), and `tshark -r FILE -Y
+//! the wasm build in node (see [`wasm_leg`]), and `tshark -r FILE -Y
 //! tls.handshake` once; the handshake counts are cross-checked, and the throughputs and
 //! the ratio are printed with the targets (native >= 1 GB/s, wasm >= 300 MB/s,
 //! >= 20x tshark) as PASS/FAIL lines. A benchmark measures; missed targets do not fail it.
@@ -233,13 +233,32 @@ fn bench(root: &Path, work: &Path, options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The wasm leg: `mxray_core::pcap::analyse` through the wasm build, run in node on the
-/// same file, timed like the native runs. The node runner belongs to the wasm crate (built
-/// by its own helper) and is not wired yet, so this returns `None` and the summary says
-/// the leg was not run; it never prints a number it did not measure.
-fn wasm_leg(_root: &Path, _capture: &Path) -> Result<Option<Duration>> {
-    println!("not run yet: the wasm build's node runner is added with crates/mxray-wasm");
-    Ok(None)
+/// The wasm leg: `mxray_core::pcap::analyse` through the page's wasm build (`cargo xtask
+/// web`, the same module the browser loads), run in node by `web/tests/bench-pcap.cjs` on
+/// the same file. The script reads the file into memory first and times `analysePcap`
+/// (including turning the report into JavaScript values), as the page does once it holds
+/// the file; the native runs also include reading the file. Node's own JSON line is
+/// printed as it came.
+fn wasm_leg(root: &Path, capture: &Path) -> Result<Option<Duration>> {
+    crate::web::build(root).context("building the wasm package for the wasm leg")?;
+    let out = Command::new("node")
+        .arg(root.join("web/tests/bench-pcap.cjs"))
+        .arg(root.join("web/pkg"))
+        .arg(capture)
+        .output()
+        .context("running node web/tests/bench-pcap.cjs")?;
+    if !out.status.success() {
+        bail!("the wasm leg failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    println!("{line}");
+    let seconds = line
+        .split("\"seconds\":")
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .context("no seconds in the wasm leg's output")?;
+    Ok(Some(Duration::from_secs_f64(seconds)))
 }
 
 /// Reads the file once so that the timed runs read it from the page cache.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::run::Cmd;
-use crate::{codegen, fuzz, tidy, tools};
+use crate::{codegen, fuzz, tidy, tools, web};
 
 /// Seconds each fuzz target runs in CI: a smoke test that the targets build and survive
 /// their seed corpus; the long runs are `cargo xtask fuzz --seconds N`.
@@ -57,6 +57,7 @@ const STEPS: &[Step] = &[
         },
     },
     Step { name: "wasm tests (node)", run: wasm_tests },
+    Step { name: "web (chromium)", run: web::test },
     Step { name: "fuzz smoke", run: |root| fuzz::run(root, CI_FUZZ_SECONDS, &[]) },
 ];
 

@@ -12,6 +12,7 @@ mod run;
 mod testbed;
 mod tidy;
 mod tools;
+mod web;
 
 use std::path::PathBuf;
 
@@ -33,8 +34,12 @@ cargo xtask TASK
   bench scan [--no-netns] [--testssl-full] [--testssl-timeout SECONDS] [--endpoints A,B]
                        mxray vs sslscan vs testssl.sh on the testbed: connections (tcpdump on lo),
                        wall time, suites found; also in a netns with 25 ms RTT (netem)
+  web                  build the browser page's wasm package into web/pkg (release, wasm-bindgen,
+                       wasm-opt) and print the bundle size
+  serve-web [--port N] serve web/ on http://127.0.0.1:N/ (default 8080)
+  web-test             build web/pkg and run the page's tests in headless Chromium (file:// and http)
   bench pcap [--size-mb N] [--bulk-mb N] [--mss N]
-                       mxray pcap (native; wasm later) vs tshark -Y tls.handshake on a ~1 GB
+                       mxray pcap (native, and wasm in node) vs tshark -Y tls.handshake on a ~1 GB
                        capture built from harness sessions captured on lo
 ";
 
@@ -78,6 +83,9 @@ fn main() -> Result<()> {
         Some("codegen") => codegen::run(&root, rest.iter().any(|a| a == "--check")),
         Some("tidy") => tidy::run(&root),
         Some("bench") => bench::run(&root, rest),
+        Some("web") => web::build(&root),
+        Some("serve-web") => web::serve(&root, rest),
+        Some("web-test") => web::test(&root),
         Some("fuzz") => {
             let (seconds, targets) = fuzz_args(rest)?;
             fuzz::run(&root, seconds, &targets)

@@ -230,6 +230,7 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
         "knot-dnssecutils",
         "kzonesign signs a test zone as of a past time (the expired-signatures DNSSEC case)",
     ),
+    ("chromium", "the browser tests (`cargo xtask web-test`) run the page in headless Chromium"),
     ("tcpdump", "the pcap fixtures are captured on lo with tcpdump (regenerate.sh)"),
     ("tshark", "the pcap fixtures' JA3/JA3S are cross-checked with tshark; editcap writes pcapng"),
 ];
