@@ -6,6 +6,7 @@ mod certs_real;
 mod dns_real;
 mod harness_tests;
 mod headers_real;
+mod injection_real;
 mod mta_sts_real;
 mod scan_real;
 mod wire_openssl;

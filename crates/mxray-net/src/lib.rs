@@ -15,11 +15,14 @@
 //!
 //! - [`dns`]: the DNSSEC-validating resolver (hickory-resolver) that fills the core's
 //!   `dns::Answer`: MX, A/AAAA, TLSA, TXT, SRV, PTR with secure/insecure/bogus status.
+//! - [`injection`]: the STARTTLS command-injection probe (CVE-2011-0411 class), one
+//!   connection, off the default scan plan.
 //!
 //! Every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
 pub mod dns;
+pub mod injection;
 pub mod mta_sts;
 pub mod scan;
 pub mod simserver;

@@ -37,6 +37,7 @@
 //! bytes per direction. Memory held is therefore bounded by these caps, whatever the input.
 
 pub mod imap;
+pub mod injection;
 pub mod line;
 pub mod pop3;
 pub mod sieve;
@@ -750,7 +751,7 @@ impl StartTlsClient {
         };
         self.transmit.extend_from_slice(bytes.as_bytes());
         if command == Command::StartTls && self.config.inject_after_starttls {
-            let injected = if protocol == Protocol::Imap { "c NOOP" } else { "NOOP" };
+            let injected = injection::injected_command(protocol);
             self.transmit.extend_from_slice(injected.as_bytes());
             self.transmit.extend_from_slice(b"\r\n");
             self.engine.dialogue.injection =
