@@ -184,3 +184,30 @@ fn escaped(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+#[test]
+fn starttls_injection_is_off_by_default_and_reported_with_its_connections_when_asked() {
+    let server = SimListener::start(strong(), smtp()).unwrap();
+    let target = format!("smtp://{}", server.addr());
+    let out = mxray(&["scan", &target, "--json", "--timeout", "5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["endpoints"][0].get("starttls_injection").is_none(), "not in the default plan");
+    let before = server.connections();
+
+    // The simulated server speaks only the TLS messages a scanner reads, so rustls' handshake
+    // fails with and without the injected command (it stays silent after rustls' hello):
+    // inconclusive, two more connections. A short timeout keeps the test fast.
+    let out = mxray(&["scan", &target, "--json", "--timeout", "1", "--starttls-injection"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &report["endpoints"][0];
+    assert_eq!(e["starttls_injection"]["verdict"], "inconclusive", "{e}");
+    let reason = e["starttls_injection"]["reason"].as_str().unwrap();
+    assert!(reason.contains("a handshake without the injected command failed too"), "{reason}");
+    assert_eq!(e["connections"].as_u64().unwrap() as usize, server.connections() - before);
+
+    let out = mxray(&["scan", &target, "--color", "never", "--timeout", "1", "--starttls-injection"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Injection   inconclusive: "), "{text}");
+}

@@ -17,6 +17,7 @@ use mxray_core::report::{CertContext, EndpointReport, ScanReport, Severity};
 use mxray_core::starttls;
 use mxray_core::target::{Host, Target};
 use mxray_core::x509::TrustStore;
+use mxray_net::injection::probe_injection_counted;
 use mxray_net::scan::{ScanOptions, scan_endpoint};
 
 use crate::UsageError;
@@ -76,6 +77,11 @@ pub(crate) struct Args {
     #[arg(long)]
     no_sslv2: bool,
 
+    /// Also probe STARTTLS command injection (CVE-2011-0411 class): one more connection
+    /// that pipelines a NOOP after STARTTLS (SMTP, IMAP, POP3).
+    #[arg(long)]
+    starttls_injection: bool,
+
     /// Print the report as JSON (documented in docs/report.md).
     #[arg(long)]
     json: bool,
@@ -120,6 +126,7 @@ pub(crate) struct Plan {
     delay: Duration,
     timeout: Duration,
     sslv2: bool,
+    starttls_injection: bool,
     json: bool,
     json_out: Option<PathBuf>,
     html: Option<PathBuf>,
@@ -182,6 +189,7 @@ impl Args {
             delay: Duration::from_millis(self.delay),
             timeout: Duration::from_secs(self.timeout),
             sslv2: !self.no_sslv2,
+            starttls_injection: self.starttls_injection,
             json: self.json,
             json_out: self.json_out.clone(),
             html: self.html.clone(),
@@ -258,8 +266,9 @@ async fn scan_target(plan: &Plan, target: &Target) -> Result<Vec<EndpointReport>
         }
         options.delay = plan.delay;
         options.source = plan.source;
+        let timeouts = options.timeouts;
         let scan = scan_endpoint(addr, options).await;
-        reports.push(EndpointReport::new(
+        let mut report = EndpointReport::new(
             target,
             addr.to_string(),
             sni.clone(),
@@ -268,7 +277,19 @@ async fn scan_target(plan: &Plan, target: &Target) -> Result<Vec<EndpointReport>
             scan.cost,
             scan.errors,
             CertContext { now_unix: unix_now(), trust: &plan.trust, expiry_warning_days: 30 },
-        ));
+        );
+        let injectable = target.service.starttls().filter(|p| {
+            matches!(p, starttls::Protocol::Smtp | starttls::Protocol::Imap | starttls::Protocol::Pop3)
+        });
+        if plan.starttls_injection
+            && let Some(protocol) = injectable
+        {
+            let (verdict, connections) = probe_injection_counted(addr, protocol, timeouts).await;
+            report.connections += connections;
+            report.cost.connections += connections;
+            report.set_starttls_injection(verdict);
+        }
+        reports.push(report);
     }
     Ok(reports)
 }

@@ -255,6 +255,10 @@ pub struct EndpointReport {
     pub findings: Vec<Finding>,
     /// Problems that stopped or limited the scan, as sentences.
     pub errors: Vec<String>,
+    /// The STARTTLS command-injection probe's verdict, when it ran
+    /// (`mxray scan --starttls-injection`; absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls_injection: Option<crate::starttls::injection::InjectionVerdict>,
 }
 
 impl EndpointReport {
@@ -350,9 +354,17 @@ impl EndpointReport {
             cost,
             findings: Vec::new(),
             errors,
+            starttls_injection: None,
         };
         report.findings = scan_findings(&report);
         report
+    }
+
+    /// Records the STARTTLS command-injection probe's verdict (one more connection, counted
+    /// in [`Self::connections`] by the caller) and its finding.
+    pub fn set_starttls_injection(&mut self, verdict: crate::starttls::injection::InjectionVerdict) {
+        self.starttls_injection = Some(verdict);
+        self.findings = scan_findings(self);
     }
 
     /// Grades again in `ctx`: what the domain knows about this MX (DANE published and
@@ -558,6 +570,9 @@ pub fn scan_findings(report: &EndpointReport) -> Vec<Finding> {
         {
             add("starttls.injection", Severity::High, "the server answered a command pipelined after STARTTLS in plaintext (CVE-2011-0411 class): update the server".into());
         }
+    }
+    if let Some(finding) = report.starttls_injection.as_ref().and_then(|v| v.finding()) {
+        add(finding.id, finding.severity, finding.message);
     }
     if !report.errors.is_empty() {
         add(

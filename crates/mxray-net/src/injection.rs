@@ -42,9 +42,19 @@ const READ_CHUNK: usize = 16 * 1024;
 /// `timeouts.idle`, the wait for an unsolicited answer by [`INJECTION_WAIT`]. A network
 /// failure is an [`InjectionVerdict::Inconclusive`] with its reason, never an error.
 pub async fn probe_injection(addr: SocketAddr, protocol: Protocol, timeouts: Timeouts) -> InjectionVerdict {
+    probe_injection_counted(addr, protocol, timeouts).await.0
+}
+
+/// [`probe_injection`], with the number of TCP connections it opened (1, or 2 with the
+/// control connection), for a caller that reports the scan's cost.
+pub async fn probe_injection_counted(
+    addr: SocketAddr,
+    protocol: Protocol,
+    timeouts: Timeouts,
+) -> (InjectionVerdict, u32) {
     let session = match start_tls(addr, protocol, timeouts, true).await {
         Ok(session) => session,
-        Err(Failure::Decided(verdict)) => return verdict,
+        Err(Failure::Decided(verdict)) => return (verdict, 1),
         Err(Failure::Handshake(failure)) => {
             // Did the injected command break the handshake? A control connection without it
             // tells (one more connection, only in this case).
@@ -55,14 +65,14 @@ pub async fn probe_injection(addr: SocketAddr, protocol: Protocol, timeouts: Tim
                     other => format!("{other:?}"),
                 }),
             };
-            return after_failed_handshake(failure, control);
+            return (after_failed_handshake(failure, control), 2);
         }
     };
     let Session { mut conn, mut tls, mut judge } = session;
     if let Some(verdict) = judge.verdict() {
-        return verdict.clone();
+        return (verdict.clone(), 1);
     }
-    wait_for_data(&mut conn, &mut tls, &mut judge).await
+    (wait_for_data(&mut conn, &mut tls, &mut judge).await, 1)
 }
 
 /// A connection after a completed handshake.

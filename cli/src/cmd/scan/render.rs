@@ -14,6 +14,7 @@ use anyhow::Result;
 use mxray_core::grade::NcscClass;
 use mxray_core::probe::FeatureFindings;
 use mxray_core::report::{EndpointReport, ScanReport, Severity, Strength};
+use mxray_core::starttls::injection::InjectionVerdict;
 
 /// ANSI colours, or none.
 struct Paint {
@@ -86,6 +87,25 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         if let Some(outcome) = &d.outcome {
             writeln!(out, "  STARTTLS    {outcome}")?;
         }
+    }
+    if let Some(verdict) = &e.starttls_injection {
+        let text = match verdict {
+            InjectionVerdict::Vulnerable { reply, inside_tls: true } => {
+                paint.wrap("1;31", &format!("vulnerable: answered {reply:?} inside TLS"))
+            }
+            InjectionVerdict::Vulnerable { reply, inside_tls: false } => {
+                paint.wrap("1;31", &format!("vulnerable: answered {reply:?} in plaintext"))
+            }
+            InjectionVerdict::NotVulnerable { refused_pipelining: false } => {
+                "not vulnerable (pipelined command discarded)".to_owned()
+            }
+            InjectionVerdict::NotVulnerable { refused_pipelining: true } => {
+                "not vulnerable (connection dropped on pipelined input)".to_owned()
+            }
+            InjectionVerdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
+            _ => format!("{verdict:?}"),
+        };
+        writeln!(out, "  Injection   {text}")?;
     }
     let versions: Vec<String> = e
         .versions
