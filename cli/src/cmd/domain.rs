@@ -138,7 +138,7 @@ impl Args {
         }
         let server = match &self.resolver {
             None => None,
-            Some(text) => Some(parse_resolver(text)?),
+            Some(text) => Some(super::ip_port("--resolver", text, 53)?),
         };
         let trust_anchor = match &self.trust_anchor {
             None => None,
@@ -196,23 +196,6 @@ impl Args {
             mta_sts_port: self.lab_mta_sts_port.unwrap_or(0),
         })
     }
-}
-
-/// `IP`, `IP:port`, `[v6]:port` → a socket address (port 53 by default).
-fn parse_resolver(text: &str) -> Result<SocketAddr, UsageError> {
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Ok(ip) = text.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    Err(UsageError(format!("--resolver {text:?}: write an IP address, IP:PORT or [IPv6]:PORT")))
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The mail hosts to examine, with their preferences.
@@ -413,7 +396,7 @@ async fn examine_address(
     options.timeouts.exchange = plan.timeout * 3;
     let addr = SocketAddr::new(ip, plan.port);
     let scan = scan_endpoint(addr, options).await;
-    let now = unix_now();
+    let now = super::unix_now();
     let chains: Vec<Vec<Vec<u8>>> = scan.findings.chains.iter().map(|c| c.chain.clone()).collect();
     let mut report = EndpointReport::new(
         &target,
@@ -721,19 +704,5 @@ fn yes_no(v: Option<bool>) -> &'static str {
         Some(true) => "yes",
         Some(false) => "no",
         None => "?",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolver_argument_forms() {
-        assert_eq!(parse_resolver("127.0.0.1").unwrap(), "127.0.0.1:53".parse().unwrap());
-        assert_eq!(parse_resolver("127.0.0.1:5353").unwrap(), "127.0.0.1:5353".parse().unwrap());
-        assert_eq!(parse_resolver("::1").unwrap(), "[::1]:53".parse().unwrap());
-        assert_eq!(parse_resolver("[::1]:5353").unwrap(), "[::1]:5353".parse().unwrap());
-        assert!(parse_resolver("dns.example").is_err());
     }
 }

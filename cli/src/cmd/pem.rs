@@ -9,7 +9,6 @@
 //! says), 1 when the input could not be read, 2 for a bad flag or an unreadable file.
 
 use std::io::{Read, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use mxray_core::x509::{
@@ -82,7 +81,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         Some(text) => x509::parse_time(text).ok_or_else(|| {
             UsageError(format!("--at {text:?}: use RFC 3339 (2025-01-31T12:00:00Z), a date or unix seconds"))
         })?,
-        None => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        None => super::unix_now(),
     };
     let mut trust = if args.no_mozilla { TrustStore::empty() } else { TrustStore::mozilla() };
     if let Some(ca) = &args.ca {

@@ -18,7 +18,6 @@
 //! file, a bad address).
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -142,17 +141,6 @@ fn read_input(path: &str, max: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `IP` or `IP:PORT` (`[v6]:PORT`), port 443 by default.
-fn parse_addr(text: &str) -> Result<SocketAddr, UsageError> {
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    let ip = text.trim_start_matches('[').trim_end_matches(']');
-    ip.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 443))
-        .map_err(|_| UsageError(format!("--connect-to {text:?}: use IP or IP:PORT")))
-}
-
 /// Reads, fetches and checks everything asked for.
 fn build(args: &Args) -> Result<Report> {
     let asked = !args.mta_sts.is_empty()
@@ -230,7 +218,7 @@ fn fetch(args: &Args, domain: &str) -> Result<PolicyReport> {
         let resolved = runtime.block_on(tokio::net::lookup_host((host.as_str(), 443)));
         resolved.map(Iterator::collect).unwrap_or_default()
     } else {
-        args.connect_to.iter().map(|a| parse_addr(a)).collect::<Result<_, _>>()?
+        args.connect_to.iter().map(|a| super::ip_port("--connect-to", a, 443)).collect::<Result<_, _>>()?
     };
     let source = format!("https://{host}{}", mxray_net::mta_sts::WELL_KNOWN_PATH);
     Ok(match runtime.block_on(fetch_policy(domain, &options)) {
@@ -402,18 +390,4 @@ fn render(report: &Report, out: &mut impl Write) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn connect_to_addresses() {
-        assert_eq!(parse_addr("192.0.2.1").unwrap(), "192.0.2.1:443".parse().unwrap());
-        assert_eq!(parse_addr("192.0.2.1:8443").unwrap(), "192.0.2.1:8443".parse().unwrap());
-        assert_eq!(parse_addr("[2001:db8::1]:8443").unwrap(), "[2001:db8::1]:8443".parse().unwrap());
-        assert_eq!(parse_addr("2001:db8::1").unwrap(), "[2001:db8::1]:443".parse().unwrap());
-        assert!(parse_addr("mta-sts.example.org").is_err());
-    }
 }

@@ -208,13 +208,6 @@ fn family_matches(family: Option<Family>, ip: IpAddr) -> bool {
     }
 }
 
-/// Seconds since the epoch: the CLI is where mxray reads the clock.
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// The addresses to scan for `target`.
 async fn addresses(plan: &Plan, target: &Target) -> Result<Vec<SocketAddr>, UsageError> {
     let found: Vec<SocketAddr> = match &target.host {
@@ -276,7 +269,7 @@ async fn scan_target(plan: &Plan, target: &Target) -> Result<Vec<EndpointReport>
             &scan.findings,
             scan.cost,
             scan.errors,
-            CertContext { now_unix: unix_now(), trust: &plan.trust, expiry_warning_days: 30 },
+            CertContext { now_unix: super::unix_now(), trust: &plan.trust, expiry_warning_days: 30 },
         );
         let injectable = target.service.starttls().filter(|p| {
             matches!(p, starttls::Protocol::Smtp | starttls::Protocol::Imap | starttls::Protocol::Pop3)
