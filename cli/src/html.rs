@@ -477,13 +477,7 @@ fn chain(page: &mut Page, report: &ChainReport) {
 fn certificate(page: &mut Page, cert: &CertInfo) {
     page.raw("<dl>\n");
     page.item("Subject", &cert.subject);
-    let alt: Vec<String> = cert
-        .dns_names
-        .iter()
-        .map(|n| format!("DNS:{n}"))
-        .chain(cert.ip_addresses.iter().map(|n| format!("IP Address:{n}")))
-        .chain(cert.other_names.iter().cloned())
-        .collect();
+    let alt = crate::cmd::pem::alt_names(cert);
     if !alt.is_empty() {
         page.item("Altnames", alt.join(", "));
     }

@@ -141,13 +141,7 @@ pub(crate) fn certificate_block(cert: &CertInfo, out: &mut impl Write) -> Result
     };
     writeln!(out, "{key}")?;
     writeln!(out, "\nSubject:  {}", cert.subject)?;
-    let alt: Vec<String> = cert
-        .dns_names
-        .iter()
-        .map(|n| format!("DNS:{n}"))
-        .chain(cert.ip_addresses.iter().map(|n| format!("IP Address:{n}")))
-        .chain(cert.other_names.iter().cloned())
-        .collect();
+    let alt = alt_names(cert);
     if !alt.is_empty() {
         writeln!(out, "Altnames: {}", alt.join(", "))?;
     }
@@ -242,4 +236,15 @@ fn render(report: &ChainReport, out: &mut impl Write) -> Result<()> {
     writeln!(out, "  certificate validation:  {}", level(&report.levels.certificate))?;
     writeln!(out, "  domain validation:       {}", level(&report.levels.domain))?;
     Ok(())
+}
+
+/// The subject alternative names as OpenSSL prints them (`DNS:…`, `IP Address:…`, then
+/// the other kinds), for the terminal block and the HTML page.
+pub(crate) fn alt_names(cert: &CertInfo) -> Vec<String> {
+    cert.dns_names
+        .iter()
+        .map(|n| format!("DNS:{n}"))
+        .chain(cert.ip_addresses.iter().map(|n| format!("IP Address:{n}")))
+        .chain(cert.other_names.iter().cloned())
+        .collect()
 }
