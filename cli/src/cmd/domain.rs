@@ -6,7 +6,8 @@
 //! STARTTLS (`mxray_net::scan::scan_endpoint`, the same report model as `mxray scan`), the
 //! greeting/EHLO names against the certificate and the PTR names, and DANE (RFC 7672)
 //! against every chain the scan retrieved. Then a summary table per MX and the details, or
-//! the JSON report (`docs/domain.md`).
+//! the JSON report (`docs/domain.md`); `--html FILE` also writes the report as one
+//! self-contained page (`crate::html::domain_page`).
 //!
 //! `--port N` scans port N instead of 25 on each MX address (and looks up TLSA at
 //! `_N._tcp`): a lab and test feature, since real MX delivery is always port 25.
@@ -92,6 +93,11 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
 
+    /// Also write the report as one self-contained HTML page to FILE (printable, no
+    /// external assets, no script).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -111,6 +117,7 @@ struct Plan {
     timeout: Duration,
     sslv2: bool,
     json: bool,
+    html: Option<PathBuf>,
     progress: bool,
     trust: TrustStore,
     /// The `--ca` certificates (DER), also trusted for the MTA-STS fetch.
@@ -190,6 +197,7 @@ impl Args {
             timeout,
             sslv2: !self.no_sslv2,
             json: self.json,
+            html: self.html.clone(),
             progress: !self.quiet && std::io::stderr().is_terminal(),
             trust,
             extra_roots,
@@ -444,6 +452,9 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let report = runtime.block_on(examine(&plan, &bar));
     bar.finish_and_clear();
     let report = report?;
+    if let Some(path) = &plan.html {
+        crate::html::write_atomic(path, crate::html::domain_page(&report).as_bytes())?;
+    }
     if plan.json {
         serde_json::to_writer_pretty(&mut *out, &report).context("writing JSON")?;
         writeln!(out)?;
@@ -454,7 +465,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn routing_line(report: &DomainReport) -> String {
+pub(crate) fn routing_line(report: &DomainReport) -> String {
     match &report.routing {
         MailRouting::Exchangers { hosts } => format!("{} MX host(s)", hosts.len()),
         MailRouting::NullMx => "null MX (RFC 7505): the domain accepts no mail".into(),
@@ -565,7 +576,11 @@ fn render(out: &mut impl Write, report: &DomainReport) -> Result<()> {
 
 /// `valid (secure)`, `absent (NXDOMAIN, insecure)`, `lookup failed (error: …)` and the
 /// record or the reason.
-fn txt_line<T>(state: RecordState, answer: &Answer<Txt>, check: Option<&RecordCheck<T>>) -> String {
+pub(crate) fn txt_line<T>(
+    state: RecordState,
+    answer: &Answer<Txt>,
+    check: Option<&RecordCheck<T>>,
+) -> String {
     let dns = match answer.records() {
         [] => answer.summary(),
         _ => answer.dnssec.to_string(),
@@ -675,7 +690,7 @@ fn render_policies(out: &mut impl Write, p: &Policies) -> Result<()> {
     Ok(())
 }
 
-fn outcome_text(o: &dane::RecordOutcome) -> String {
+pub(crate) fn outcome_text(o: &dane::RecordOutcome) -> String {
     match o {
         dane::RecordOutcome::Match { certificate } => format!("matches certificate {certificate}"),
         dane::RecordOutcome::TaMatchChainFails { certificate, problems } => {
@@ -687,7 +702,7 @@ fn outcome_text(o: &dane::RecordOutcome) -> String {
     }
 }
 
-fn addresses(a: &Answer<IpAddr>) -> String {
+pub(crate) fn addresses(a: &Answer<IpAddr>) -> String {
     if a.records().is_empty() {
         return a.summary();
     }
@@ -695,7 +710,7 @@ fn addresses(a: &Answer<IpAddr>) -> String {
     format!("{} ({})", list.join(", "), a.dnssec)
 }
 
-fn join_or(items: &[String], none: &str) -> String {
+pub(crate) fn join_or(items: &[String], none: &str) -> String {
     if items.is_empty() { none.to_owned() } else { items.join(", ") }
 }
 

@@ -1,6 +1,6 @@
-//! `--html FILE`: the scan report (or a `mxray pem` chain report) as one self-contained
-//! page with the content of the terminal output, for reading in a browser, printing or
-//! attaching to a ticket.
+//! `--html FILE`: the scan report (or a `mxray pem` chain report, or a `mxray domain` report
+//! in [`domain`]) as one self-contained page with the content of the terminal output, for
+//! reading in a browser, printing or attaching to a ticket.
 //!
 //! The page has no external assets and no script: inline CSS (screen and print), and a
 //! Content-Security-Policy meta tag that forbids everything but that one stylesheet, named
@@ -27,6 +27,10 @@ use mxray_core::x509::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+mod domain;
+
+pub(crate) use domain::domain_page;
 
 /// The stylesheet, for screen and print.
 const STYLE: &str = "\
