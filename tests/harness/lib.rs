@@ -45,6 +45,7 @@ pub mod postfix;
 pub mod process;
 pub mod smtp_client;
 pub mod testbed;
+pub mod vulnerable_smtp;
 mod workdir;
 
 use std::fmt;
@@ -58,6 +59,7 @@ pub use openssl::OpensslServer;
 pub use postfix::{MAILBOX_DOMAIN, Postfix, PostfixOptions};
 pub use smtp_client::{Negotiated, SmtpTlsOptions, send_starttls};
 pub use testbed::{Testbed, TestbedBuilder};
+pub use vulnerable_smtp::{InjectionBug, VulnerableSmtp};
 pub use workdir::WorkDir;
 
 /// The TLS configuration a server runs with.
