@@ -289,3 +289,28 @@ fn postfix_listens_on_another_loopback_address_with_a_chosen_smtp_port() {
     assert!(!alive(pid));
     assert!(!net::is_listening_on(a, port));
 }
+
+#[test]
+fn dovecot_on_another_loopback_address_sees_127_0_0_1_clients_as_remote() {
+    use mxray_tests::{Dovecot, DovecotOptions, WorkDir};
+    let dir = WorkDir::new("harness-dovecot-address").unwrap();
+    let mut certs = CertSet::empty(dir.path()).unwrap();
+    certs.issue(&CertSpec::ca(CertSet::CA, "mxray test CA").self_signed()).unwrap();
+    for (name, key) in [(CertSet::RSA, KeyType::Rsa(2048)), (CertSet::ECDSA, KeyType::EcP256)] {
+        certs.issue(&CertSpec::leaf(name, "mail.test.example").key(key)).unwrap();
+    }
+    let ip = std::net::Ipv4Addr::new(127, 0, 0, 3);
+    let options = DovecotOptions::new(TlsProfile::Strong).on_address(ip);
+    let mut dovecot = Dovecot::start(&options, &certs).unwrap_or_else(|e| panic!("{e:#}"));
+    for e in dovecot.endpoints() {
+        assert_eq!(e.addr.ip(), ip, "{e}");
+        assert!(net::is_listening_on(ip, e.addr.port()), "{e}");
+    }
+    // A plain connection comes from 127.0.0.1, not Dovecot's own 127.0.0.3: remote.
+    let imap = dovecot.addr(Protocol::Imap).unwrap();
+    let greeting = net::read_line(imap, CLIENT_TIMEOUT).unwrap();
+    assert!(greeting.contains("LOGINDISABLED") && !greeting.contains("AUTH=PLAIN"), "{greeting}");
+    let pid = dovecot.master_pid();
+    dovecot.stop().unwrap();
+    assert!(!alive(pid));
+}
