@@ -294,7 +294,9 @@ fn several_mx_hosts_on_their_own_loopback_addresses_and_the_injection_probe() {
 
     // --no-injection: no probe, nothing in the report.
     let before = lab.vuln.injected().len();
+    let t = Instant::now();
     let report = lab.domain_json("inject.mxray.test", &["--no-injection"]);
+    eprintln!("domain inject --no-injection in {:?}", t.elapsed());
     let mx2 = host(&report, "mx2.inject.mxray.test.");
     assert!(mx2["addresses"][0].get("starttls_injection").is_none(), "{:#}", mx2["addresses"][0]);
     assert_eq!(mx2["summary"]["starttls_injection"], "not tested");
