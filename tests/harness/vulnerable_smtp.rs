@@ -187,7 +187,9 @@ fn serve(
     tcp.write_all(&ready)?;
     let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config)?, tcp);
     while tls.conn.is_handshaking() {
-        tls.conn.complete_io(&mut tls.sock)?;
+        if tls.conn.complete_io(&mut tls.sock)? == (0, 0) {
+            anyhow::bail!("no progress in the handshake");
+        }
     }
     if bug == InjectionBug::AnswersInsideTls {
         for command in buffered.lines() {
