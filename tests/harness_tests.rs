@@ -260,3 +260,57 @@ fn openssl_servers_take_arbitrary_arguments_and_certificates_cover_the_later_cas
     server.stop().unwrap();
     assert!(!alive(pid) && !net::is_listening(e.addr.port()));
 }
+
+#[test]
+fn postfix_listens_on_another_loopback_address_with_a_chosen_smtp_port() {
+    use mxray_tests::{Postfix, PostfixOptions, WorkDir};
+    let dir = WorkDir::new("harness-address").unwrap();
+    let certs = CertSet::standard(dir.path()).unwrap();
+    let (a, b) = (std::net::Ipv4Addr::new(127, 0, 0, 2), std::net::Ipv4Addr::new(127, 0, 0, 3));
+    let port = net::free_port_on_all(&[a, b]).unwrap();
+    let options = PostfixOptions::new(TlsProfile::Strong).on_address(a).with_smtp_port(port).named("at2");
+    let mut postfix = Postfix::start(&options, &certs).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(postfix.smtp_addr(), SocketAddr::from((a, port)));
+    for e in postfix.endpoints() {
+        assert_eq!(e.addr.ip(), a, "{e}");
+        assert!(net::is_listening_on(a, e.addr.port()), "{e}");
+        assert!(!net::is_listening_on(net::LOOPBACK, e.addr.port()), "{e}: also on 127.0.0.1");
+    }
+    assert!(postfix.endpoints().iter().all(|e| e.name.ends_with("-at2")));
+    let main_cf = std::fs::read_to_string(postfix.dir().join("conf/main.cf")).unwrap();
+    // inet_interfaces must name an interface address (lo has only 127.0.0.1/8).
+    assert!(main_cf.contains("proxy_interfaces = 127.0.0.2\n"), "{main_cf}");
+    // A client from another loopback source is in mynetworks (127.0.0.0/8) and greeted.
+    assert!(first_line_from(REMOTE_SOURCE, postfix.smtp_addr()).starts_with("220 "));
+    // The port is still free on 127.0.0.3: a second MX can take it.
+    assert!(std::net::TcpListener::bind((b, port)).is_ok());
+    let pid = postfix.master_pid();
+    postfix.stop().unwrap();
+    assert!(!alive(pid));
+    assert!(!net::is_listening_on(a, port));
+}
+
+#[test]
+fn dovecot_on_another_loopback_address_sees_127_0_0_1_clients_as_remote() {
+    use mxray_tests::{Dovecot, DovecotOptions, WorkDir};
+    let dir = WorkDir::new("harness-dovecot-address").unwrap();
+    let mut certs = CertSet::empty(dir.path()).unwrap();
+    certs.issue(&CertSpec::ca(CertSet::CA, "mxray test CA").self_signed()).unwrap();
+    for (name, key) in [(CertSet::RSA, KeyType::Rsa(2048)), (CertSet::ECDSA, KeyType::EcP256)] {
+        certs.issue(&CertSpec::leaf(name, "mail.test.example").key(key)).unwrap();
+    }
+    let ip = std::net::Ipv4Addr::new(127, 0, 0, 3);
+    let options = DovecotOptions::new(TlsProfile::Strong).on_address(ip);
+    let mut dovecot = Dovecot::start(&options, &certs).unwrap_or_else(|e| panic!("{e:#}"));
+    for e in dovecot.endpoints() {
+        assert_eq!(e.addr.ip(), ip, "{e}");
+        assert!(net::is_listening_on(ip, e.addr.port()), "{e}");
+    }
+    // A plain connection comes from 127.0.0.1, not Dovecot's own 127.0.0.3: remote.
+    let imap = dovecot.addr(Protocol::Imap).unwrap();
+    let greeting = net::read_line(imap, CLIENT_TIMEOUT).unwrap();
+    assert!(greeting.contains("LOGINDISABLED") && !greeting.contains("AUTH=PLAIN"), "{greeting}");
+    let pid = dovecot.master_pid();
+    dovecot.stop().unwrap();
+    assert!(!alive(pid));
+}

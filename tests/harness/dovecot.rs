@@ -1,4 +1,4 @@
-//! A real Dovecot on 127.0.0.1: IMAP (STARTTLS), IMAPS, POP3 (STLS) and POP3S, from a
+//! A real Dovecot on 127.0.0.1 (or another loopback address: [`DovecotOptions::on_address`]): IMAP (STARTTLS), IMAPS, POP3 (STLS) and POP3S, from a
 //! private configuration file.
 //!
 //! # How it runs as root from a private directory (Dovecot 2.3.19, Debian 12)
@@ -13,7 +13,10 @@
 //! - `ssl = yes` (or `required`, [`DovecotOptions::require_tls`]) and
 //!   `disable_plaintext_auth = yes`. Dovecot considers 127.0.0.1 -> 127.0.0.1 secured and
 //!   offers `AUTH=PLAIN` before STARTTLS there; connect from 127.0.0.2 with
-//!   [`crate::net::connect_from`] to see `LOGINDISABLED`.
+//!   [`crate::net::connect_from`] to see `LOGINDISABLED`, or start it on another loopback
+//!   address ([`DovecotOptions::on_address`]): clients then connect from 127.0.0.1 (the
+//!   kernel's source for all of 127/8 on `lo`), not its own address, and see it as remote
+//!   clients do.
 //! - The weak profile: `ssl_min_protocol = TLSv1`, `ssl_cipher_list = ALL:@SECLEVEL=0`,
 //!   `ssl_dh` 1024 bits and `OPENSSL_CONF` (imported with `import_environment`) for the
 //!   `MaxProtocol = TLSv1.2` Dovecot 2.3 has no setting for.
@@ -24,7 +27,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::fs::chown;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -52,12 +55,21 @@ pub struct DovecotOptions {
     pub profile: TlsProfile,
     /// `ssl = required` instead of `ssl = yes`.
     pub require_tls: bool,
+    /// The loopback address every listener binds (default 127.0.0.1).
+    pub address: Ipv4Addr,
 }
 
 impl DovecotOptions {
     /// A Dovecot with `profile`, named after it, `ssl = yes`.
     pub fn new(profile: TlsProfile) -> Self {
-        Self { name: profile.as_str().to_owned(), profile, require_tls: false }
+        Self { name: profile.as_str().to_owned(), profile, require_tls: false, address: net::LOOPBACK }
+    }
+
+    /// Listens on the loopback address `address` (127.0.0.2, 127.0.0.3 …) instead of
+    /// 127.0.0.1.
+    pub fn on_address(mut self, address: Ipv4Addr) -> Self {
+        self.address = address;
+        self
     }
 }
 
@@ -103,6 +115,7 @@ impl Dovecot {
         auth_socket: Option<&Path>,
     ) -> Result<Self> {
         let t0 = Instant::now();
+        let ip = server.map_or(net::LOOPBACK, |(options, _)| options.address);
         let dir = WorkDir::new(&format!("dovecot-{name}"))?;
         let d = dir.path().display().to_string();
         dir.write("users", format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n"))?;
@@ -116,7 +129,7 @@ base_dir = {d}/run
 state_dir = {d}/state
 instance_name = {instance}
 log_path = {d}/dovecot.log
-listen = 127.0.0.1
+listen = {ip}
 auth_mechanisms = plain login
 disable_plaintext_auth = yes
 mail_location = maildir:{d}/mail/%u
@@ -141,12 +154,13 @@ userdb {{
                 socket.display()
             );
         } else if let Some((options, certs)) = server {
-            let ports = net::free_ports(4)?;
+            let ports = net::free_ports_on(ip, 4)?;
+            let at = |port: u16| SocketAddr::new(IpAddr::V4(ip), port);
             listeners = vec![
-                (Protocol::Imap, net::loopback(ports[0])),
-                (Protocol::Imaps, net::loopback(ports[1])),
-                (Protocol::Pop3, net::loopback(ports[2])),
-                (Protocol::Pop3s, net::loopback(ports[3])),
+                (Protocol::Imap, at(ports[0])),
+                (Protocol::Imaps, at(ports[1])),
+                (Protocol::Pop3, at(ports[2])),
+                (Protocol::Pop3s, at(ports[3])),
             ];
             let rsa = certs.get(CertSet::RSA)?;
             let ecdsa = certs.get(CertSet::ECDSA)?;
@@ -161,22 +175,22 @@ ssl_alt_key = <{ec_key}
 ssl_prefer_server_ciphers = yes
 service imap-login {{
   inet_listener imap {{
-    address = 127.0.0.1
+    address = {ip}
     port = {imap}
   }}
   inet_listener imaps {{
-    address = 127.0.0.1
+    address = {ip}
     port = {imaps}
     ssl = yes
   }}
 }}
 service pop3-login {{
   inet_listener pop3 {{
-    address = 127.0.0.1
+    address = {ip}
     port = {pop3}
   }}
   inet_listener pop3s {{
-    address = 127.0.0.1
+    address = {ip}
     port = {pop3s}
     ssl = yes
   }}
@@ -261,7 +275,11 @@ service pop3-login {{
             bail!("dovecot wrote no {} within {START_TIMEOUT:?}", pid_file.display());
         }
         let ports: Vec<u16> = self.listeners.iter().map(|(_, a)| a.port()).collect();
-        net::wait_listening(&ports, START_TIMEOUT)?;
+        let ip = match self.listeners.first() {
+            Some((_, SocketAddr::V4(a))) => *a.ip(),
+            _ => net::LOOPBACK,
+        };
+        net::wait_listening_on(ip, &ports, START_TIMEOUT)?;
         for (protocol, addr) in &self.listeners {
             match protocol {
                 Protocol::Imap => drop(net::wait_banner(*addr, "* OK", START_TIMEOUT)?),

@@ -14,8 +14,10 @@
 //!
 //! # Rules the harness keeps
 //!
-//! - **Loopback only.** Every listener is bound to `127.0.0.1` ([`net::LOOPBACK`]); ports come
-//!   from the kernel (`bind 127.0.0.1:0`), so tests run in parallel.
+//! - **Loopback only.** Every listener is bound to `127.0.0.1` ([`net::LOOPBACK`]), or, for
+//!   several hosts, to another address of 127/8 (`PostfixOptions::on_address`,
+//!   `DovecotOptions::on_address`, [`VulnerableSmtp`]); ports come from the kernel
+//!   (`bind 127.0.0.1:0`), so tests run in parallel.
 //! - **Stop by PID.** Each server type remembers the PID of the master it started and, on
 //!   drop, sends SIGTERM to that PID only, waits (bounded), then SIGKILL. Nothing is ever
 //!   stopped by name.
@@ -45,6 +47,7 @@ pub mod postfix;
 pub mod process;
 pub mod smtp_client;
 pub mod testbed;
+pub mod vulnerable_smtp;
 mod workdir;
 
 use std::fmt;
@@ -58,6 +61,7 @@ pub use openssl::OpensslServer;
 pub use postfix::{MAILBOX_DOMAIN, Postfix, PostfixOptions};
 pub use smtp_client::{Negotiated, SmtpTlsOptions, send_starttls};
 pub use testbed::{Testbed, TestbedBuilder};
+pub use vulnerable_smtp::{InjectionBug, VulnerableSmtp};
 pub use workdir::WorkDir;
 
 /// The TLS configuration a server runs with.

@@ -8,6 +8,12 @@
 //! offers `AUTH=PLAIN` before STARTTLS even with `ssl = required`. [`connect_from`] binds
 //! the client socket to another loopback source ([`REMOTE_SOURCE`], 127.0.0.2, routed on
 //! `lo` by Linux without any set-up) to see what a remote client sees.
+//!
+//! The same routing lets several servers stand for several hosts: Postfix can listen on
+//! 127.0.0.2, 127.0.0.3 … ([`crate::PostfixOptions::on_address`]), each a distinct MX
+//! address. [`free_port_on_all`] finds one port free on several of them, so that one
+//! `--port` reaches every MX; [`wait_listening_on`] and [`is_listening_on`] read
+//! `/proc/net/tcp` for that address.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -27,10 +33,29 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// `n` distinct free ports on 127.0.0.1 (all bound at once, then released).
 pub fn free_ports(n: usize) -> Result<Vec<u16>> {
+    free_ports_on(LOOPBACK, n)
+}
+
+/// `n` distinct free ports on the loopback address `ip` (all bound at once, then released).
+pub fn free_ports_on(ip: Ipv4Addr, n: usize) -> Result<Vec<u16>> {
     let listeners = (0..n)
-        .map(|_| TcpListener::bind((LOOPBACK, 0)).context("binding 127.0.0.1:0"))
+        .map(|_| TcpListener::bind((ip, 0)).with_context(|| format!("binding {ip}:0")))
         .collect::<Result<Vec<_>>>()?;
     listeners.iter().map(|l| Ok(l.local_addr()?.port())).collect()
+}
+
+/// One port free on every address of `ips` at once (kernel-chosen on the first, tried on
+/// the others; up to 50 draws).
+pub fn free_port_on_all(ips: &[Ipv4Addr]) -> Result<u16> {
+    let Some((first, rest)) = ips.split_first() else { bail!("no address given") };
+    for _ in 0..50 {
+        let listener = TcpListener::bind((*first, 0)).with_context(|| format!("binding {first}:0"))?;
+        let port = listener.local_addr()?.port();
+        if rest.iter().all(|ip| TcpListener::bind((*ip, port)).is_ok()) {
+            return Ok(port);
+        }
+    }
+    bail!("no port free on all of {ips:?} after 50 draws")
 }
 
 /// One free port on 127.0.0.1.
@@ -45,8 +70,14 @@ pub fn loopback(port: u16) -> SocketAddr {
 
 /// True if a socket listens on 127.0.0.1:`port` (from `/proc/net/tcp`).
 pub fn is_listening(port: u16) -> bool {
+    is_listening_on(LOOPBACK, port)
+}
+
+/// True if a socket listens on `ip`:`port` (from `/proc/net/tcp`, where the address is
+/// the 32-bit value in host byte order, in hex: 127.0.0.2 is `0200007F`).
+pub fn is_listening_on(ip: Ipv4Addr, port: u16) -> bool {
     let Ok(table) = fs::read_to_string("/proc/net/tcp") else { return false };
-    let want = format!("0100007F:{port:04X}");
+    let want = format!("{:08X}:{port:04X}", u32::from_le_bytes(ip.octets()));
     table.lines().skip(1).any(|line| {
         let mut f = line.split_whitespace();
         f.nth(1) == Some(want.as_str()) && f.nth(1) == Some("0A")
@@ -55,12 +86,17 @@ pub fn is_listening(port: u16) -> bool {
 
 /// Waits until every port in `ports` listens, or fails after `timeout`.
 pub fn wait_listening(ports: &[u16], timeout: Duration) -> Result<Duration> {
+    wait_listening_on(LOOPBACK, ports, timeout)
+}
+
+/// Waits until every port in `ports` listens on `ip`, or fails after `timeout`.
+pub fn wait_listening_on(ip: Ipv4Addr, ports: &[u16], timeout: Duration) -> Result<Duration> {
     let start = Instant::now();
-    if crate::process::wait_until(timeout, || ports.iter().all(|p| is_listening(*p))) {
+    if crate::process::wait_until(timeout, || ports.iter().all(|p| is_listening_on(ip, *p))) {
         return Ok(start.elapsed());
     }
-    let missing: Vec<u16> = ports.iter().copied().filter(|p| !is_listening(*p)).collect();
-    bail!("nothing listens on 127.0.0.1 port(s) {missing:?} after {timeout:?}")
+    let missing: Vec<u16> = ports.iter().copied().filter(|p| !is_listening_on(ip, *p)).collect();
+    bail!("nothing listens on {ip} port(s) {missing:?} after {timeout:?}")
 }
 
 /// A TCP connection to `addr` from source address `source` (port chosen by the kernel),

@@ -1,4 +1,4 @@
-//! A real Postfix on 127.0.0.1: SMTP with STARTTLS, submission with required TLS (AUTH
+//! A real Postfix on 127.0.0.1 (or another loopback address: [`PostfixOptions::on_address`]): SMTP with STARTTLS, submission with required TLS (AUTH
 //! offered only after TLS), and smtps (wrapper mode), from a private configuration. smtp
 //! and smtps serve an RSA and an ECDSA certificate; submission only the RSA one (the
 //! common single-certificate set-up, whose scan cost differs: see `tests/scan_real.rs`).
@@ -33,11 +33,20 @@
 //! - Stop: SIGTERM to the master PID read from `DIR/queue/pid/master.pid` after start (what
 //!   `postfix stop` does), bounded wait, then SIGKILL. The master's children notice and exit.
 //!
+//! - Another loopback address (127.0.0.2, 127.0.0.3 …, routed on `lo` by Linux, nothing to
+//!   set up) makes the instance a distinct host: the `master.cf` listeners bind it, and
+//!   `proxy_interfaces` names it as the instance's own address. `inet_interfaces` stays
+//!   127.0.0.1: Postfix checks it against the interface addresses (`getifaddrs`), and `lo`
+//!   has only 127.0.0.1/8, so `postfix check` and `start` fail (exit 1, only to syslog) on
+//!   127.0.0.2. `mynetworks` stays `127.0.0.0/8`; readiness is checked on that address. [`PostfixOptions::with_smtp_port`] fixes the SMTP port (e.g. one port free on
+//!   several addresses, [`crate::net::free_port_on_all`]), so that several instances answer
+//!   on the same port number, as MX hosts do on 25.
+//!
 //! Start takes about 0.2 s (plus ~0.1 s for the auth-only Dovecot).
 
 use std::fmt::Write as _;
 use std::fs;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,12 +70,41 @@ pub struct PostfixOptions {
     /// SMTP clients for a certificate (verified against the set's CA) so that the
     /// `Received:` fields carry Postfix's client-certificate lines.
     pub mailbox: bool,
+    /// The loopback address every listener binds (default 127.0.0.1).
+    pub address: Ipv4Addr,
+    /// The SMTP port (default: a free one chosen by the kernel).
+    pub smtp_port: Option<u16>,
 }
 
 impl PostfixOptions {
     /// A Postfix with `profile`, named after it.
     pub fn new(profile: TlsProfile) -> Self {
-        Self { name: profile.as_str().to_owned(), profile, mailbox: false }
+        Self {
+            name: profile.as_str().to_owned(),
+            profile,
+            mailbox: false,
+            address: net::LOOPBACK,
+            smtp_port: None,
+        }
+    }
+
+    /// Listens on the loopback address `address` (127.0.0.2, 127.0.0.3 …) instead of
+    /// 127.0.0.1.
+    pub fn on_address(mut self, address: Ipv4Addr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Serves SMTP on `port` (submission and smtps still on free ports).
+    pub fn with_smtp_port(mut self, port: u16) -> Self {
+        self.smtp_port = Some(port);
+        self
+    }
+
+    /// Names the endpoints `smtp-NAME` … instead of after the profile.
+    pub fn named(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.name);
+        self
     }
 
     /// Also deliver mail for [`MAILBOX_DOMAIN`] into [`Postfix::mailbox`].
@@ -119,9 +157,15 @@ impl Postfix {
     fn start_once(options: &PostfixOptions, certs: &CertSet) -> Result<Self> {
         let t0 = Instant::now();
         let dir = WorkDir::new(&format!("postfix-{}", options.name))?;
-        let ports = net::free_ports(3)?;
-        let (smtp, submission, smtps) =
-            (net::loopback(ports[0]), net::loopback(ports[1]), net::loopback(ports[2]));
+        let ip = options.address;
+        let mut ports = net::free_ports_on(ip, 3)?;
+        if let Some(port) = options.smtp_port {
+            ports.retain(|p| *p != port);
+            ports.insert(0, port);
+            ports.truncate(3);
+        }
+        let at = |port: u16| SocketAddr::new(IpAddr::V4(ip), port);
+        let (smtp, submission, smtps) = (at(ports[0]), at(ports[1]), at(ports[2]));
         let sasl_socket = dir.join("sasl-auth");
         let sasl = Dovecot::start_auth_only(&format!("sasl-{}", options.name), &sasl_socket)?;
         let conf = dir.mkdir("conf", 0o755)?;
@@ -129,7 +173,7 @@ impl Postfix {
         if options.profile == TlsProfile::Weak {
             dir.write("openssl-weak.cnf", OPENSSL_WEAK_CNF)?;
         }
-        let mut cf = main_cf(dir.path(), options.profile, certs, &sasl_socket)?;
+        let mut cf = main_cf(dir.path(), ip, options.profile, certs, &sasl_socket)?;
         if options.mailbox {
             cf.push_str(&mailbox_cf(&dir, certs)?);
         }
@@ -184,7 +228,7 @@ impl Postfix {
             sasl: Some(sasl),
             dir,
         };
-        let ready = net::wait_listening(&ports, START_TIMEOUT)
+        let ready = net::wait_listening_on(ip, &ports, START_TIMEOUT)
             .and_then(|_| net::wait_banner(smtp, "220 ", START_TIMEOUT))
             .and_then(|_| net::wait_banner(submission, "220 ", START_TIMEOUT));
         if let Err(e) = ready {
@@ -300,7 +344,13 @@ impl Drop for Postfix {
     }
 }
 
-fn main_cf(dir: &Path, profile: TlsProfile, certs: &CertSet, sasl_socket: &Path) -> Result<String> {
+fn main_cf(
+    dir: &Path,
+    ip: Ipv4Addr,
+    profile: TlsProfile,
+    certs: &CertSet,
+    sasl_socket: &Path,
+) -> Result<String> {
     let d = dir.display();
     let rsa = certs.get(CertSet::RSA)?;
     let ecdsa = certs.get(CertSet::ECDSA)?;
@@ -320,6 +370,7 @@ relay_domains =
 relayhost =
 mynetworks = 127.0.0.0/8
 inet_interfaces = 127.0.0.1
+proxy_interfaces = {ip}
 inet_protocols = ipv4
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions = reject_unauth_destination

@@ -24,6 +24,13 @@
 //! `--lab-mta-sts-port N` (hidden, a lab and test feature like `--port`) fetches the policy
 //! from port N of `mta-sts.DOMAIN`'s addresses instead of 443: real senders always use 443.
 //!
+//! After each address's scan, when it reached STARTTLS, the STARTTLS command-injection probe
+//! (CVE-2011-0411 class, `mxray_net::injection`, one or two connections, counted with the
+//! scan's) sends STARTTLS and a NOOP in one segment and reports whether the server answers
+//! the NOOP; on by default (this is an inbound audit), `--no-injection` skips it. Its
+//! verdict goes to the address report, its finding to the scan's, and an MX with a
+//! vulnerable address gets an `INJECTABLE` marker after its summary row.
+//!
 //! A progress bar (indicatif) runs on stderr while probes run, hidden with `--quiet` or when
 //! stderr is not a terminal.
 
@@ -48,6 +55,7 @@ use mxray_core::starttls;
 use mxray_core::target::{Host, Service, Target};
 use mxray_core::x509::TrustStore;
 use mxray_net::dns::{DnsConfig, DnsResolver, TrustAnchorFile};
+use mxray_net::injection::probe_injection_counted;
 use mxray_net::mta_sts::{FetchError, FetchOptions, WELL_KNOWN_PATH, fetch_policy};
 use mxray_net::scan::{ScanOptions, scan_endpoint};
 
@@ -102,6 +110,10 @@ pub(crate) struct Args {
     #[arg(long, short = 'q')]
     quiet: bool,
 
+    /// Do not probe STARTTLS command injection (CVE-2011-0411 class) after each scan.
+    #[arg(long)]
+    no_injection: bool,
+
     /// Lab and tests only: fetch the MTA-STS policy from this port instead of 443.
     #[arg(long, value_name = "PORT", hide = true)]
     lab_mta_sts_port: Option<u16>,
@@ -124,6 +136,8 @@ struct Plan {
     extra_roots: Vec<Vec<u8>>,
     /// The port of the MTA-STS fetch (0: 443).
     mta_sts_port: u16,
+    /// Run the STARTTLS injection probe after each scan.
+    injection: bool,
 }
 
 impl Args {
@@ -202,6 +216,7 @@ impl Args {
             trust,
             extra_roots,
             mta_sts_port: self.lab_mta_sts_port.unwrap_or(0),
+            injection: !self.no_injection,
         })
     }
 }
@@ -403,6 +418,7 @@ async fn examine_address(
     options.timeouts.idle = plan.timeout;
     options.timeouts.exchange = plan.timeout * 3;
     let addr = SocketAddr::new(ip, plan.port);
+    let timeouts = options.timeouts;
     let scan = scan_endpoint(addr, options).await;
     let now = super::unix_now();
     let chains: Vec<Vec<Vec<u8>>> = scan.findings.chains.iter().map(|c| c.chain.clone()).collect();
@@ -440,7 +456,15 @@ async fn examine_address(
         ..MailContext::new(Service::Smtp)
     };
     report.regrade(&scan.findings, &context);
-    AddressReport { address: ip, ptr, ptr_confirmed, names, scan: report, dane }
+    let mut starttls_injection = None;
+    if plan.injection && domain::starttls_word(&report) == "offered" {
+        let (verdict, connections) = probe_injection_counted(addr, starttls::Protocol::Smtp, timeouts).await;
+        report.connections += connections;
+        report.cost.connections += connections;
+        report.set_starttls_injection(verdict.clone());
+        starttls_injection = Some(verdict);
+    }
+    AddressReport { address: ip, ptr, ptr_confirmed, names, scan: report, dane, starttls_injection }
 }
 
 /// Runs `mxray domain`.
@@ -515,8 +539,12 @@ fn render(out: &mut impl Write, report: &DomainReport) -> Result<()> {
             .to_owned()
     };
     writeln!(out, "{}", line(&header))?;
-    for row in &rows {
-        writeln!(out, "{}", line(&row.iter().map(String::as_str).collect::<Vec<_>>()))?;
+    for (row, h) in rows.iter().zip(&report.hosts) {
+        let mut text = line(&row.iter().map(String::as_str).collect::<Vec<_>>());
+        if h.summary.starttls_injection == "vulnerable" {
+            text.push_str("  INJECTABLE");
+        }
+        writeln!(out, "{text}")?;
     }
     writeln!(out)?;
     let p = &report.policies;

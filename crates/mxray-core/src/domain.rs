@@ -24,10 +24,11 @@ use crate::policy::spf::SpfRecord;
 use crate::policy::tlsrpt::TlsRptRecord;
 use crate::policy::{RecordCheck, RecordStatus};
 use crate::report::{EndpointReport, Finding, Severity};
+use crate::starttls::injection::InjectionVerdict;
 use crate::x509::names::{NameMatch, dns_name_matches, match_host};
 
 /// The schema version of the JSON report.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Everything `mxray domain` found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -82,6 +83,12 @@ pub struct AddressReport {
     /// DANE, one report per distinct certificate chain the server presented (or one with
     /// [`DaneVerdict::NoCertificate`] when none was obtained).
     pub dane: Vec<DaneReport>,
+    /// The STARTTLS command-injection probe (CVE-2011-0411 class), run after the scan when
+    /// the scan reached STARTTLS; absent when it did not run (`--no-injection`, or STARTTLS
+    /// not offered or the address unreachable). The same verdict is in
+    /// `scan.starttls_injection`, with its finding in `scan.findings` (schema 1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls_injection: Option<InjectionVerdict>,
 }
 
 /// The names a server gives itself, checked against what others say about it.
@@ -116,6 +123,8 @@ pub struct MxSummary {
     pub dane: DaneVerdict,
     /// MTA-STS for this MX (filled by [`MtaStsReport::evaluate`]).
     pub mta_sts: MxStsStatus,
+    /// The STARTTLS injection probe over the addresses (see [`injection_word`], schema 1.1).
+    pub starttls_injection: String,
 }
 
 /// Domain-wide policies, each with the DNS answer it was read from.
@@ -598,7 +607,37 @@ pub fn mx_summary(mx: &Answer<Mx>, host: &MxHostReportParts<'_>) -> MxSummary {
     } else {
         dane_summary(&dane_reports)
     };
-    MxSummary { dnssec, starttls, grade, certificate, dane, mta_sts: MxStsStatus::NotChecked }
+    let verdicts: Vec<Option<&InjectionVerdict>> =
+        host.addresses.iter().map(|a| a.starttls_injection.as_ref()).collect();
+    let starttls_injection = injection_word(&verdicts).to_owned();
+    MxSummary {
+        dnssec,
+        starttls,
+        grade,
+        certificate,
+        dane,
+        mta_sts: MxStsStatus::NotChecked,
+        starttls_injection,
+    }
+}
+
+/// The injection column of an MX from the probe's verdicts of its addresses (`None`: not
+/// probed): `vulnerable` if any address answered the injected command; else `inconclusive`
+/// if any probe could not tell; else `not tested` if no address was probed, `partly tested`
+/// if only some were, `not vulnerable` if all were.
+pub fn injection_word(verdicts: &[Option<&InjectionVerdict>]) -> &'static str {
+    let probed: Vec<&InjectionVerdict> = verdicts.iter().flatten().copied().collect();
+    if probed.iter().any(|v| matches!(v, InjectionVerdict::Vulnerable { .. })) {
+        "vulnerable"
+    } else if probed.iter().any(|v| matches!(v, InjectionVerdict::Inconclusive { .. })) {
+        "inconclusive"
+    } else if probed.is_empty() {
+        "not tested"
+    } else if probed.len() < verdicts.len() {
+        "partly tested"
+    } else {
+        "not vulnerable"
+    }
 }
 
 /// Higher is worse: `F` > `T`/`M` > `C` … > `A+`.
@@ -663,6 +702,26 @@ mod tests {
         assert_eq!(dane_summary(&[&n]), DaneVerdict::NoRecords);
         assert_eq!(dane_summary(&[&s, &a]), DaneVerdict::NotSecure);
         assert_eq!(dane_summary(&[]), DaneVerdict::NoRecords);
+    }
+
+    #[test]
+    fn injection_column_over_addresses() {
+        let vulnerable = InjectionVerdict::Vulnerable { reply: "250 Ok".into(), inside_tls: true };
+        let safe = InjectionVerdict::NotVulnerable { refused_pipelining: false };
+        let refused = InjectionVerdict::NotVulnerable { refused_pipelining: true };
+        let unknown = InjectionVerdict::inconclusive("timeout");
+        for (verdicts, want) in [
+            (vec![], "not tested"),
+            (vec![None], "not tested"),
+            (vec![Some(&safe)], "not vulnerable"),
+            (vec![Some(&safe), Some(&refused)], "not vulnerable"),
+            (vec![Some(&safe), None], "partly tested"),
+            (vec![Some(&safe), Some(&unknown)], "inconclusive"),
+            (vec![Some(&unknown), Some(&vulnerable)], "vulnerable"),
+            (vec![None, Some(&vulnerable)], "vulnerable"),
+        ] {
+            assert_eq!(injection_word(&verdicts), want, "{verdicts:?}");
+        }
     }
 
     #[test]
