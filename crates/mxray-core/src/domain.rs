@@ -27,7 +27,7 @@ use crate::report::{EndpointReport, Finding, Severity};
 use crate::x509::names::{NameMatch, dns_name_matches, match_host};
 
 /// The schema version of the JSON report.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Everything `mxray domain` found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -45,6 +45,9 @@ pub struct DomainReport {
     pub hosts: Vec<MxHostReport>,
     /// Domain-wide policies (MTA-STS, TLS-RPT, SPF, DMARC).
     pub policies: Policies,
+    /// The client-facing ports (submission, IMAP, POP3, Sieve, HTTPS; schema 1.1; `null`
+    /// with `--no-client-ports`).
+    pub client_ports: Option<crate::client_ports::ClientPortsReport>,
 }
 
 /// One mail host.
