@@ -112,7 +112,7 @@ fn host<'a>(report: &'a Value, name: &str) -> &'a Value {
 fn dane_verdicts_against_the_real_postfix_chain() {
     let lab = lab();
     let report = domain_json(&lab, "postmaster@dane.mxray.test");
-    assert_eq!(report["schema_version"], "1.0");
+    assert_eq!(report["schema_version"], "1.1");
     assert_eq!(report["domain"], "dane.mxray.test.");
     assert_eq!(report["mx"]["dnssec"]["status"], "secure");
     assert_eq!(report["routing"]["kind"], "exchangers");

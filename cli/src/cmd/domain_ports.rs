@@ -9,7 +9,8 @@
 //! per open (address, port), for the first name that reaches it; every further name on the
 //! same address and port costs one connection more (`mxray_net::certificate::fetch_chain`:
 //! the dialogue and one handshake with that SNI, since only the certificate can differ by
-//! name). At most [`CONCURRENCY`] endpoints are worked on at once; every wait is under
+//! name; its grade is the shared scan's findings graded with its own chain and SNI, the
+//! chain's OCSP staple not re-read). At most [`CONCURRENCY`] endpoints are worked on at once; every wait is under
 //! `--timeout`.
 //!
 //! `--lab-port SERVICE=PORT` (hidden) probes PORT instead of the standard port of SERVICE on
@@ -29,7 +30,7 @@ use mxray_core::client_ports::{
 };
 use mxray_core::dane::{self, DaneInput, DaneReport, TlsaAuthenticity};
 use mxray_core::dns::Answer;
-use mxray_core::probe::ScanConfig;
+use mxray_core::probe::{ObservedChain, ScanConfig};
 use mxray_core::report::{CertContext, EndpointReport};
 use mxray_core::starttls;
 use mxray_core::target::{Host, Target};
@@ -254,7 +255,7 @@ pub(crate) async fn examine(
         })
         .collect();
     let done = bounded(futures, bar).await;
-    let mut work: BTreeMap<(usize, SocketAddr), Work> = jobs.into_iter().zip(done).collect();
+    let work: BTreeMap<(usize, SocketAddr), Work> = jobs.into_iter().zip(done).collect();
 
     let now = super::unix_now();
     let mut reports: Vec<ClientEndpoint> = Vec::new();
@@ -263,10 +264,9 @@ pub(crate) async fn examine(
     for (i, p) in probes.iter().enumerate() {
         for ip in ips(&p.name) {
             let addr = SocketAddr::new(ip, p.port);
-            if let Some(Work::Scan(scan)) = work.remove(&(i, addr)) {
-                let report = endpoint_report(ctx, p, addr, &scan, now);
+            if let Some(Work::Scan(scan)) = work.get(&(i, addr)) {
+                let report = endpoint_report(ctx, p, addr, scan, now);
                 scans.insert(addr, (p.name.clone(), report));
-                work.insert((i, addr), Work::Scan(scan));
             }
         }
     }
@@ -289,6 +289,10 @@ pub(crate) async fn examine(
                 state,
                 owns,
                 work.get(&(i, addr)),
+                owner.get(&addr).and_then(|&o| match work.get(&(o, addr)) {
+                    Some(Work::Scan(scan)) => Some(&**scan),
+                    _ => None,
+                }),
                 &scans,
                 tlsa_answer.as_ref(),
                 now,
@@ -369,6 +373,7 @@ fn port_check(
     state: PortState,
     owns: bool,
     work: Option<&Work>,
+    owner_scan: Option<&EndpointScan>,
     scans: &BTreeMap<SocketAddr, (String, EndpointReport)>,
     tlsa: Option<&Answer<dane::Tlsa>>,
     now: i64,
@@ -407,6 +412,16 @@ fn port_check(
         None => return check,
     };
     check.grade = shared.map(|(_, r)| r.grade.clone());
+    // A name sharing another's scan: the same TLS findings with its own chain and SNI give
+    // its own grade (the certificate is the only part that differs by name).
+    if let (Some(Work::Chain(fetch)), Some(scan)) = (work, owner_scan)
+        && let Some(first) = scan.findings.chains.first()
+        && !fetch.chain.is_empty()
+    {
+        let mut own = scan.clone();
+        own.findings.chains = vec![ObservedChain { chain: fetch.chain.clone(), ocsp: None, ..first.clone() }];
+        check.grade = Some(endpoint_report(ctx, p, addr, &own, now).grade);
+    }
     check.plaintext_login = client_ports::plaintext_login(dialogue.as_ref());
     // Coverage and trust of the first chain; DANE over every chain, the worst kept.
     check.certificate = chains.first().and_then(|c| client_ports::certificate_check(c, name, ctx.trust, now));
@@ -438,7 +453,8 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
     }
     let header = ["host", "port", "service", "address", "grade", "covers name", "plaintext login", "DANE"];
     let mut rows: Vec<[String; 8]> = Vec::new();
-    let mut closed: Vec<String> = Vec::new();
+    // Per address: the closed (or filtered) ports and the names that reach them.
+    let mut closed: BTreeMap<IpAddr, (Vec<u16>, Vec<String>)> = BTreeMap::new();
     let mut no_address: Vec<String> = Vec::new();
     for e in &report.endpoints {
         if e.addresses.is_empty() {
@@ -449,7 +465,14 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
         }
         for a in &e.addresses {
             if a.state != PortState::Open {
-                closed.push(format!("{}:{}", e.name.trim_end_matches('.'), e.port));
+                let (ports, names) = closed.entry(a.address).or_default();
+                if !ports.contains(&e.port) {
+                    ports.push(e.port);
+                }
+                let name = e.name.trim_end_matches('.').to_owned();
+                if !names.contains(&name) {
+                    names.push(name);
+                }
                 continue;
             }
             let covers = match &a.certificate {
@@ -461,14 +484,17 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
             };
             let login = match &a.plaintext_login {
                 Some(p) if p.exposed => {
-                    let mut how = p.auth_before_tls.clone();
+                    let mut how = Vec::new();
+                    if !p.auth_before_tls.is_empty() {
+                        how.push(format!("AUTH {}", p.auth_before_tls.join(" ")));
+                    }
                     if p.login_before_tls {
-                        how.push("LOGIN".into());
+                        how.push("LOGIN command".into());
                     }
                     if p.user_before_tls {
                         how.push("USER".into());
                     }
-                    format!("EXPOSED ({})", how.join(" "))
+                    format!("EXPOSED ({})", how.join("; "))
                 }
                 Some(_) => "no".to_owned(),
                 None => "-".to_owned(),
@@ -476,7 +502,7 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
             let scan = if a.full_scan {
                 a.grade.clone().unwrap_or_else(|| "-".into())
             } else {
-                a.grade.as_ref().map_or_else(|| "-".into(), |g| format!("{g} (shared)"))
+                a.grade.as_ref().map_or_else(|| "-".into(), |g| format!("{g} (shared scan)"))
             };
             rows.push([
                 e.name.trim_end_matches('.').to_owned(),
@@ -505,8 +531,9 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
             writeln!(out, "{}", line(&r.iter().map(String::as_str).collect::<Vec<_>>()))?;
         }
     }
-    if !closed.is_empty() {
-        writeln!(out, "  closed or filtered: {}", closed.join(", "))?;
+    for (address, (ports, names)) in &closed {
+        let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+        writeln!(out, "  closed or filtered on {address}: {} ({})", ports.join(", "), names.join(", "))?;
     }
     if !no_address.is_empty() {
         let names: Vec<&str> = no_address.iter().map(|n| n.trim_end_matches('.')).collect();

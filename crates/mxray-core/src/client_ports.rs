@@ -522,15 +522,13 @@ pub fn findings_for(endpoint: &ClientEndpoint, check: &PortCheck) -> Vec<Finding
             });
         }
     }
-    if let Some(d) = check.dane.as_ref().filter(|d| d.verdict == DaneVerdict::Mismatch) {
+    if check.dane.as_ref().is_some_and(|d| d.verdict == DaneVerdict::Mismatch) {
         out.push(Finding {
             id: ids::DANE_MISMATCH,
             severity: Severity::High,
             message: format!(
-                "no usable TLSA record at _{}._tcp.{} matches the chain of {at}{}: DANE clients refuse it; update the TLSA records",
-                endpoint.port,
-                endpoint.name,
-                d.notes.first().map(|n| format!(" ({n})")).unwrap_or_default()
+                "no usable TLSA record at _{}._tcp.{} matches the chain of {at}: DANE clients refuse it; update the TLSA records",
+                endpoint.port, endpoint.name,
             ),
         });
     }
