@@ -164,7 +164,7 @@ where
 /// A full scan's result, or why an (address, port) got none.
 enum Work {
     Scan(Box<EndpointScan>),
-    Chain(ChainFetch),
+    Chain(Box<ChainFetch>),
 }
 
 /// Examines the client-facing ports of the domain; `mx_hosts` are the MX host names.
@@ -249,7 +249,7 @@ pub(crate) async fn examine(
                 if full {
                     Work::Scan(Box::new(scan_endpoint(addr, options).await))
                 } else {
-                    Work::Chain(fetch_chain(addr, dialogue, &name, timeouts).await)
+                    Work::Chain(Box::new(fetch_chain(addr, dialogue, &name, timeouts).await))
                 }
             }
         })

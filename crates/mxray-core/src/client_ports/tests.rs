@@ -22,7 +22,8 @@ fn srv_answer(name: &str, records: &[(u16, u16, u16, &str)]) -> Answer<Srv> {
 
 #[test]
 fn srv_dot_target_means_not_available_and_is_not_probed() {
-    let cases: [(&[(u16, u16, u16, &str)], bool, &[(&str, u16)]); 5] = [
+    type Case<'a> = (&'a [(u16, u16, u16, &'a str)], bool, &'a [(&'a str, u16)]);
+    let cases: [Case<'_>; 5] = [
         (&[(0, 0, 0, ".")], true, &[]),
         (&[], false, &[]),
         (&[(10, 1, 993, "imap.example.org.")], false, &[("imap.example.org.", 993)]),

@@ -212,7 +212,8 @@ fn report_serialises_with_hex_data_and_numeric_fields() {
 fn service_check_uses_pkix_usages_with_pkix_validation() {
     let ok: Result<(), String> = Ok(());
     let bad: Result<(), String> = Err("unknown issuer".into());
-    let cases: [(&str, &[&[u8]], &Result<(), String>, DaneVerdict, &str); 7] = [
+    type Case<'a> = (&'a str, &'a [&'a [u8]], &'a Result<(), String>, DaneVerdict, &'a str);
+    let cases: [Case<'_>; 7] = [
         (&format!("1 1 1 {LEAF_SPKI_256}"), &[LEAF, CA], &ok, DaneVerdict::Authenticated, "match"),
         (&format!("1 1 1 {LEAF_SPKI_256}"), &[LEAF, CA], &bad, DaneVerdict::Mismatch, "ta_match_chain_fails"),
         (&format!("1 1 1 {CA_SPKI_256}"), &[LEAF, CA], &ok, DaneVerdict::Mismatch, "no_match"),
