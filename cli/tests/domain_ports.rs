@@ -253,17 +253,28 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     let mx1 = &endpoint(&report, "mx1.ports.mxray.test.", https)["addresses"][0];
     assert_eq!(mx1["certificate"]["covers_name"], false);
 
-    // Closed ports: the standard ports of 127.0.0.1, one connection each, no finding.
-    let closed = endpoint(&report, "mail.ports.mxray.test.", 993);
-    assert_eq!(closed["addresses"][0]["state"]["state"], "closed");
-    let total_closed_cost: u64 = endpoints
-        .iter()
-        .flat_map(|e| e["addresses"].as_array().unwrap())
-        .filter(|a| a["state"]["state"] == "closed")
-        .map(|a| a["connections"].as_u64().unwrap())
-        .sum();
-    // Four names on 127.0.0.1 share each closed port: one connect per port, 8 ports.
-    assert_eq!(total_closed_cost, 8, "the closed ports cost one connect per address and port");
+    // Closed ports: the standard client ports of 127.0.0.1 (nothing of the lab listens there;
+    // a machine that runs its own mail servers may have some open, so the set is read from
+    // the report). Each costs one connect per address and port, shared by the four names
+    // that reach 127.0.0.1, and is no finding.
+    let mut closed_ports = std::collections::BTreeSet::new();
+    let mut closed_cost = 0;
+    for e in endpoints {
+        for a in e["addresses"].as_array().unwrap() {
+            if a["state"]["state"] == "closed" {
+                closed_ports.insert(e["port"].as_u64().unwrap());
+                closed_cost += a["connections"].as_u64().unwrap();
+            }
+        }
+    }
+    assert!(!closed_ports.is_empty());
+    assert_eq!(closed_cost, closed_ports.len() as u64, "one connect per closed address and port");
+    if closed_ports.contains(&993) {
+        assert_eq!(
+            endpoint(&report, "mail.ports.mxray.test.", 993)["addresses"][0]["state"]["state"],
+            "closed"
+        );
+    }
     // A name with no address (pop.) is listed, with no address checks.
     assert!(endpoint(&report, "pop.ports.mxray.test.", 995)["addresses"].as_array().unwrap().is_empty());
 
@@ -296,7 +307,7 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     assert!(row("mail.ports.mxray.test", smtps).contains("match"), "{text}");
     let closed =
         text.lines().find(|l| l.trim_start().starts_with("closed or filtered on 127.0.0.1:")).unwrap_or("");
-    assert!(closed.contains(" 993,") && closed.contains("mail.ports.mxray.test"), "{text}");
+    assert!(closed.contains("mail.ports.mxray.test"), "{text}");
 
     // The terminal section and --no-client-ports, on a domain with nothing to probe.
     let text = String::from_utf8(lab.domain("noports.mxray.test", &[]).stdout).unwrap();
