@@ -76,6 +76,7 @@ fn lab() -> Lab {
         .record("mail A 127.0.0.1")
         .record("imap A 127.0.0.1")
         .record("autodiscover A 127.0.0.1")
+        .record("webmail A 127.0.0.1")
         .record(format!("_submission._tcp SRV 0 1 {submission} mail"))
         .record(format!("_submissions._tcp SRV 0 1 {smtps} mail"))
         .record(format!("_imap._tcp SRV 0 1 {imap} imap"))
@@ -160,7 +161,7 @@ fn endpoint<'a>(report: &'a Value, name: &str, port: u16) -> &'a Value {
 fn client_ports_from_srv_usual_names_and_lab_ports() {
     let lab = lab();
     let started = std::time::Instant::now();
-    let out = lab.domain("ports.mxray.test", &["--json"]);
+    let out = lab.domain("ports.mxray.test", &["--json", "--host", "webmail.ports.mxray.test"]);
     eprintln!("mxray domain ports.mxray.test took {:?}", started.elapsed());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["schema_version"], "1.1");
@@ -244,7 +245,18 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
         .iter()
         .filter(|e| e["port"] == https && !e["addresses"].as_array().unwrap().is_empty())
         .collect();
-    assert_eq!(on_https.len(), 4, "mx1, mail, imap, autodiscover (smtp. and pop. have no address)");
+    assert_eq!(on_https.len(), 5, "mx1, mail, imap, autodiscover, webmail (smtp. and pop. have no address)");
+    // --host: a candidate of its own, one handshake on the shared address and port.
+    let webmail = cp["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "webmail.ports.mxray.test.")
+        .unwrap();
+    assert_eq!(webmail["origins"][0]["kind"], "host");
+    let w = &endpoint(&report, "webmail.ports.mxray.test.", https)["addresses"][0];
+    assert_eq!(w["full_scan"], false);
+    assert_eq!(w["connections"], 1);
     let full: Vec<&Value> =
         on_https.iter().filter(|e| e["addresses"][0]["full_scan"] == true).copied().collect();
     assert_eq!(full.len(), 1);
@@ -255,7 +267,7 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
 
     // Closed ports: the standard client ports of 127.0.0.1 (nothing of the lab listens there;
     // a machine that runs its own mail servers may have some open, so the set is read from
-    // the report). Each costs one connect per address and port, shared by the four names
+    // the report). Each costs one connect per address and port, shared by the five names
     // that reach 127.0.0.1, and is no finding.
     let mut closed_ports = std::collections::BTreeSet::new();
     let mut closed_cost = 0;

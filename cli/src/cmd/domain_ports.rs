@@ -547,3 +547,49 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(hosts: &[&str], lab: &[&str]) -> PortArgs {
+        PortArgs {
+            hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+            no_client_ports: false,
+            lab_ports: lab.iter().map(|l| (*l).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn lab_ports_and_hosts() {
+        let plan =
+            args(&["webmail.example.org", "x.example.org."], &["https=8443", "993=10993", "imaps=20993"])
+                .resolve()
+                .unwrap();
+        assert_eq!(
+            plan.lab_ports,
+            [(ClientService::Https, 8443), (ClientService::Imaps, 10993), (ClientService::Imaps, 20993)]
+        );
+        let trust = TrustStore::empty();
+        let ctx = Context {
+            domain: "example.org.",
+            ports: &plan,
+            ehlo: "e",
+            timeout: Duration::from_secs(1),
+            sslv2: false,
+            trust: &trust,
+        };
+        // The last one given wins; the others keep their standard port.
+        assert_eq!(ctx.port_of(ClientService::Imaps), 20993);
+        assert_eq!(ctx.port_of(ClientService::Https), 8443);
+        assert_eq!(ctx.port_of(ClientService::Submission), 587);
+        assert!(ctx.dialogue(ClientService::Imaps).is_none());
+        assert_eq!(ctx.dialogue(ClientService::Sieve).map(|c| c.protocol), Some(starttls::Protocol::Sieve));
+        for bad in ["https", "https=0", "https=x", "ftp=21", "=443"] {
+            assert!(args(&[], &[bad]).resolve().is_err(), "{bad}");
+        }
+        for bad in ["", ".", "a..b", "a b.example", "a_b.example"] {
+            assert!(args(&[bad], &[]).resolve().is_err(), "{bad:?}");
+        }
+    }
+}
