@@ -495,29 +495,40 @@ fn check_with(input: &DaneInput<'_>, pkix: Option<&Result<(), String>>) -> DaneR
     if records.iter().any(|r| matches!(r.outcome, RecordOutcome::Unusable { reason: Unusable::PkixUsage })) {
         notes.push("PKIX-TA(0)/PKIX-EE(1) records are ignored by SMTP clients (RFC 7672 3.1.3)".into());
     }
+    // SMTP (RFC 7672) and other services (RFC 6698/7671) differ in what a client does.
+    let service = pkix.is_some();
     let verdict = if input.authenticity == TlsaAuthenticity::NotSecure {
-        notes.push(
+        notes.push(if service {
+            "the TLSA answer is not DNSSEC-secure, so a DANE client ignores it and relies on PKIX alone \
+             (RFC 6698 4.1)"
+                .into()
+        } else {
             "the TLSA answer is not DNSSEC-secure, so a DANE client ignores it and falls back to \
              opportunistic TLS (RFC 7672 2.2)"
-                .into(),
-        );
+                .into()
+        });
         DaneVerdict::NotSecure
     } else if usable == 0 {
-        notes.push(
+        notes.push(if service {
+            "no usable TLSA record: a DANE client authenticates the server with PKIX alone (RFC 6698 4.1)"
+                .into()
+        } else {
             "no usable TLSA record: a DANE client still requires TLS but cannot authenticate the server \
              (RFC 7672 2.2)"
-                .into(),
-        );
+                .into()
+        });
         DaneVerdict::NoUsableRecords
     } else if chain.is_empty() {
-        notes.push(
-            "usable TLSA records but no certificate was obtained: a DANE client defers delivery".into(),
-        );
+        let consequence = if service { "refuses the connection" } else { "defers delivery" };
+        notes.push(format!(
+            "usable TLSA records but no certificate was obtained: a DANE client {consequence}"
+        ));
         DaneVerdict::NoCertificate
     } else if matched {
         DaneVerdict::Authenticated
     } else {
-        notes.push("no usable TLSA record matches the presented chain: a DANE client defers delivery".into());
+        let consequence = if service { "refuses the connection" } else { "defers delivery" };
+        notes.push(format!("no usable TLSA record matches the presented chain: a DANE client {consequence}"));
         DaneVerdict::Mismatch
     };
     DaneReport { verdict, records, notes }
