@@ -494,7 +494,7 @@ pub fn findings_for(endpoint: &ClientEndpoint, check: &PortCheck) -> Vec<Finding
     }
     let dialogue = check.scan.as_ref().and_then(|s| s.starttls.as_ref());
     if endpoint.service.scan_service().and_then(Service::starttls).is_some()
-        && dialogue.is_some_and(|d| !d.starttls_offered && !d.capabilities.is_empty())
+        && dialogue.is_some_and(|d| d.outcome == Some(crate::starttls::Outcome::StartTlsNotOffered))
     {
         out.push(Finding {
             id: ids::NO_STARTTLS,

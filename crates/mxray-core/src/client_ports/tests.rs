@@ -257,6 +257,27 @@ fn findings_only_for_what_needs_action() {
     let bad = endpoint(ClientService::Imap, bad);
     let ids: Vec<&str> = findings_for(&bad, &bad.addresses[0]).iter().map(|f| f.id).collect();
     assert_eq!(ids, [ids::PLAINTEXT_LOGIN, ids::CERTIFICATE_NAME, ids::CERTIFICATE_UNTRUSTED]);
-    let all = all_findings(&[closed, clean, bad]);
-    assert_eq!(all.len(), 3);
+    // A STARTTLS port whose server does not offer STARTTLS (read from the full scan).
+    let mut plain = check(PortState::Open);
+    let mut d = dialogue(Protocol::Pop3, vec![Capability::User]);
+    d.outcome = Some(crate::starttls::Outcome::StartTlsNotOffered);
+    let scan_target: crate::target::Target = "pop3://127.0.0.1:110".parse().unwrap();
+    plain.scan = Some(EndpointReport::new(
+        &scan_target,
+        "127.0.0.1:110".into(),
+        None,
+        Some(d),
+        &crate::probe::Planner::findings(
+            &crate::probe::ScanPlanner::new(crate::probe::ScanConfig::default()),
+        ),
+        crate::report::ScanCost::default(),
+        Vec::new(),
+        crate::report::CertContext { now_unix: NOW, trust: &trust, expiry_warning_days: 30 },
+    ));
+    plain.plaintext_login = plaintext_login(plain.scan.as_ref().and_then(|s| s.starttls.as_ref()));
+    let plain = endpoint(ClientService::Pop3, plain);
+    let ids: Vec<&str> = findings_for(&plain, &plain.addresses[0]).iter().map(|f| f.id).collect();
+    assert_eq!(ids, [ids::PLAINTEXT_LOGIN, ids::NO_STARTTLS]);
+    let all = all_findings(&[closed, clean, bad, plain]);
+    assert_eq!(all.len(), 5);
 }
