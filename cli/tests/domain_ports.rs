@@ -129,7 +129,8 @@ impl Lab {
         out
     }
 
-    fn scan_grade(&self, target: &str, sni: &str) -> String {
+    /// `mxray scan TARGET --sni SNI`: the grade and whether the leaf's SAN covers SNI.
+    fn scan(&self, target: &str, sni: &str) -> (String, bool) {
         let out = mxray(&[
             "scan",
             target,
@@ -144,7 +145,17 @@ impl Lab {
         ]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        report["endpoints"][0]["grade"].as_str().unwrap().to_owned()
+        let e = &report["endpoints"][0];
+        let covers = e["certificates"][0]["chain"]["name_match"]["kind"] == "san";
+        (e["grade"].as_str().unwrap().to_owned(), covers)
+    }
+
+    /// Asserts that `check` (a PORT_CHECK) agrees with `mxray scan` of the same endpoint and
+    /// name on grade and name coverage.
+    fn agrees_with_scan(&self, check: &Value, target: &str, sni: &str) {
+        let (grade, covers) = self.scan(target, sni);
+        assert_eq!(check["grade"].as_str().unwrap(), grade, "{target} {sni}");
+        assert_eq!(check["certificate"]["covers_name"], covers, "{target} {sni}");
     }
 }
 
@@ -210,7 +221,7 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     );
     // The grade agrees with `mxray scan` of the same endpoint.
     let smtps_target = format!("smtps://127.0.0.1:{smtps}");
-    assert_eq!(s["grade"].as_str().unwrap(), lab.scan_grade(&smtps_target, "mail.ports.mxray.test"));
+    lab.agrees_with_scan(s, &smtps_target, "mail.ports.mxray.test");
 
     // IMAP (Dovecot) on imap.: the certificate does not name it; Dovecot offers AUTH=PLAIN
     // and no LOGINDISABLED before STARTTLS to a 127.0.0.1 client: exposed.
@@ -236,7 +247,10 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     assert_ne!(shared["grade"], "M");
     assert_eq!(shared["certificate"]["covers_name"], true, "{:#}", shared["certificate"]);
     let imaps_target = format!("imaps://127.0.0.1:{imaps}");
-    assert_eq!(owner["grade"].as_str().unwrap(), lab.scan_grade(&imaps_target, "imap.ports.mxray.test"));
+    lab.agrees_with_scan(owner, &imaps_target, "imap.ports.mxray.test");
+    // The shared name's grade (the shared findings with its own chain and SNI) is what a
+    // full scan with its SNI gives.
+    lab.agrees_with_scan(shared, &imaps_target, "mail.ports.mxray.test");
 
     // HTTPS on the usual names (lab port): one full scan for the address and port, the other
     // names one handshake each; autodiscover. gets its own certificate, the others nginx's
