@@ -10,8 +10,8 @@
 //! serves `autodiscover.ports.mxray.test` its own certificate (and, as the default site,
 //! to every other name). The standard client ports of 127.0.0.1 have no listener: closed.
 //!
-//! One lab, two domains: `ports` (the full case) and `noports` (null MX, only a `.` SRV: the
-//! terminal section and `--no-client-ports`, cheap).
+//! One lab, two domains: `ports` (the full case) and `poponly` (null MX, a `.` SRV and one
+//! POP3 SRV target: `USER` before STLS, the terminal section and `--no-client-ports`, cheap).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -92,9 +92,13 @@ fn lab() -> Lab {
         .record(format!("_{smtps}._tcp.mail TLSA 1 1 1 {ecdsa}"))
         // Dovecot's imaps on imap.: a key it does not have.
         .record(format!("_{imaps}._tcp.imap TLSA 3 1 1 {}", "ab".repeat(32)));
-    let noports =
-        Zone::new("noports", Delegation::Secure).record("@ MX 0 .").record("_imaps._tcp SRV 0 0 0 .");
-    let knot = Knot::start(&[], &[ports, noports]).unwrap();
+    let pop3 = dovecot.addr(Protocol::Pop3).unwrap().port();
+    let poponly = Zone::new("poponly", Delegation::Secure)
+        .record("@ MX 0 .")
+        .record("_imaps._tcp SRV 0 0 0 .")
+        .record(format!("_pop3._tcp SRV 0 1 {pop3} pop"))
+        .record("pop A 127.0.0.1");
+    let knot = Knot::start(&[], &[ports, poponly]).unwrap();
     let ca = certs.get(CertSet::CA).unwrap().cert.display().to_string();
     Lab { knot, postfix, dovecot, nginx, ca, _dir: dir }
 }
@@ -335,13 +339,22 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
         text.lines().find(|l| l.trim_start().starts_with("closed or filtered on 127.0.0.1:")).unwrap_or("");
     assert!(closed.contains("mail.ports.mxray.test"), "{text}");
 
-    // The terminal section and --no-client-ports, on a domain with nothing to probe.
-    let text = String::from_utf8(lab.domain("noports.mxray.test", &[]).stdout).unwrap();
+    // A small domain: null MX, a "." SRV, and POP3 with STLS, where Dovecot announces USER
+    // (and SASL PLAIN) before STLS to a 127.0.0.1 client. The terminal section, then
+    // --no-client-ports.
+    let pop3 = lab.dovecot.addr(Protocol::Pop3).unwrap().port();
+    let text = String::from_utf8(lab.domain("poponly.mxray.test", &[]).stdout).unwrap();
     assert!(text.contains("Client-facing ports"), "{text}");
-    assert!(text.contains("SRV _imaps._tcp.noports.mxray.test.: \".\": decidedly not available"), "{text}");
-    assert!(text.contains("no address: mail.noports.mxray.test"), "{text}");
+    assert!(text.contains("SRV _imaps._tcp.poponly.mxray.test.: \".\": decidedly not available"), "{text}");
+    assert!(text.contains("no address: mail.poponly.mxray.test"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("pop.poponly.mxray.test") && l.contains(&format!(" {pop3} ")))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("pop3") && row.contains("EXPOSED (") && row.contains("USER"), "{row}");
+    assert!(text.contains("client.plaintext-login"), "{text}");
     let off: Value =
-        serde_json::from_slice(&lab.domain("noports.mxray.test", &["--no-client-ports", "--json"]).stdout)
+        serde_json::from_slice(&lab.domain("poponly.mxray.test", &["--no-client-ports", "--json"]).stdout)
             .unwrap();
     assert_eq!(off["client_ports"], Value::Null);
 }
