@@ -219,3 +219,54 @@ impl ServerCertVerifier for Recorder {
         self.algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(2),
+            idle: Duration::from_secs(2),
+            exchange: Duration::from_secs(4),
+        }
+    }
+
+    #[tokio::test]
+    async fn open_and_closed_ports_cost_one_connect() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        assert_eq!(port_open(open, timeouts()).await, PortProbe::Open);
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        assert!(matches!(port_open(closed, timeouts()).await, PortProbe::Closed(_)));
+        let fetch = fetch_chain(closed, None, "mail.example.org", timeouts()).await;
+        assert_eq!(fetch.connections, 1);
+        assert!(fetch.chain.is_empty());
+        assert!(fetch.error.is_some());
+    }
+
+    /// A server that answers the ClientHello with garbage: no chain, an error, one
+    /// connection, within the timeouts.
+    #[tokio::test]
+    async fn a_non_tls_server_gives_no_chain() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 512];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        });
+        let fetch = fetch_chain(addr, None, "mail.example.org", timeouts()).await;
+        assert_eq!(fetch.connections, 1);
+        assert!(fetch.chain.is_empty());
+        assert!(fetch.error.as_deref().is_some_and(|e| e.contains("TLS")), "{:?}", fetch.error);
+        server.await.unwrap();
+    }
+}
