@@ -423,8 +423,16 @@ fn port_check(
         check.grade = Some(endpoint_report(ctx, p, addr, &own, now).grade);
     }
     check.plaintext_login = client_ports::plaintext_login(dialogue.as_ref());
-    // Coverage and trust of the first chain; DANE over every chain, the worst kept.
-    check.certificate = chains.first().and_then(|c| client_ports::certificate_check(c, name, ctx.trust, now));
+    // Coverage, trust and DANE over every chain (RSA and ECDSA), the worst kept: a client
+    // may be given either.
+    let certificates: Vec<_> =
+        chains.iter().filter_map(|c| client_ports::certificate_check(c, name, ctx.trust, now)).collect();
+    check.certificate = certificates
+        .iter()
+        .find(|c| !c.covers_name)
+        .or_else(|| certificates.iter().find(|c| c.untrusted.is_some()))
+        .or(certificates.first())
+        .cloned();
     if let Some(tlsa) = tlsa.filter(|t| !t.records().is_empty()) {
         let reports: Vec<DaneReport> = if chains.is_empty() {
             vec![dane_for(ctx, name, tlsa, &[], now)]
