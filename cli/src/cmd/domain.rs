@@ -117,6 +117,10 @@ pub(crate) struct Args {
     /// Lab and tests only: fetch the MTA-STS policy from this port instead of 443.
     #[arg(long, value_name = "PORT", hide = true)]
     lab_mta_sts_port: Option<u16>,
+
+    /// The client-facing ports (`--host`, `--no-client-ports`; `domain_ports.rs`).
+    #[command(flatten)]
+    client_ports: super::domain_ports::PortArgs,
 }
 
 /// The validated plan.
@@ -138,6 +142,8 @@ struct Plan {
     mta_sts_port: u16,
     /// Run the STARTTLS injection probe after each scan.
     injection: bool,
+    /// The client-facing ports.
+    client_ports: super::domain_ports::PortPlan,
 }
 
 impl Args {
@@ -217,6 +223,7 @@ impl Args {
             extra_roots,
             mta_sts_port: self.lab_mta_sts_port.unwrap_or(0),
             injection: !self.no_injection,
+            client_ports: self.client_ports.resolve()?,
         })
     }
 }
@@ -306,6 +313,20 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
     for (host, check) in reports.iter_mut().zip(&policies.mta_sts.mx) {
         host.summary.mta_sts = check.status.clone();
     }
+    let client_ports = if plan.client_ports.enabled {
+        let mx_hosts: Vec<String> = reports.iter().map(|h| h.host.clone()).collect();
+        let ctx = super::domain_ports::Context {
+            domain: &plan.domain,
+            ports: &plan.client_ports,
+            ehlo: &plan.ehlo,
+            timeout: plan.timeout,
+            sslv2: plan.sslv2,
+            trust: &plan.trust,
+        };
+        Some(super::domain_ports::examine(&ctx, &resolver, &mx_hosts, bar).await)
+    } else {
+        None
+    };
     Ok(DomainReport {
         schema_version: domain::SCHEMA_VERSION,
         domain: plan.domain.clone(),
@@ -313,6 +334,7 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
         routing,
         hosts: reports,
         policies,
+        client_ports,
     })
 }
 
@@ -557,6 +579,9 @@ fn render(out: &mut impl Write, report: &DomainReport) -> Result<()> {
         p.dmarc.status.as_str()
     )?;
     render_policies(out, p)?;
+    if let Some(ports) = &report.client_ports {
+        super::domain_ports::render(out, ports)?;
+    }
     for h in &report.hosts {
         writeln!(out)?;
         writeln!(out, "== {} (preference {})", h.host, h.preference)?;

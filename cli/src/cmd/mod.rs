@@ -2,6 +2,7 @@
 
 pub(crate) mod ciphers;
 pub(crate) mod domain;
+pub(crate) mod domain_ports;
 pub(crate) mod explain;
 pub(crate) mod headers;
 pub(crate) mod pcap;

@@ -12,7 +12,9 @@
 //!   and the leaf must carry one of the reference names (the MX host name; RFC 7672 §3.2.2).
 //! - **PKIX-TA(0)** and **PKIX-EE(1)** are not used for SMTP: a client treats them as
 //!   unusable (§3.1.3). Unknown usages, selectors and matching types are unusable too, and so
-//!   is a digest whose length does not fit its matching type.
+//!   is a digest whose length does not fit its matching type. For other services
+//!   (submission, IMAP, POP3, HTTPS: RFC 6698/7671) [`check_service`] uses them: a match
+//!   counts only together with the caller's PKIX validation of the chain.
 //! - TLSA records count only when their answer was **DNSSEC-secure** (§2.2). Records from an
 //!   insecure or bogus answer are still matched here, for the report, but the verdict is
 //!   [`DaneVerdict::NotSecure`].
@@ -430,6 +432,21 @@ pub struct DaneInput<'a> {
 
 /// Checks TLSA records against a presented chain (see the module doc for the rules).
 pub fn check(input: &DaneInput<'_>) -> DaneReport {
+    check_with(input, None)
+}
+
+/// The check for a service other than SMTP (RFC 6698 §2.1.1, RFC 7671): PKIX-TA(0) and
+/// PKIX-EE(1) are usable there. `pkix` is the caller's PKIX validation of the chain for the
+/// service name (`Err(reason)` when it fails). A PKIX-EE record matches the leaf; a PKIX-TA
+/// record matches a certificate of the presented chain (a trust anchor the server does not
+/// send cannot be matched here); either counts only when PKIX validation succeeds, else its
+/// outcome is [`RecordOutcome::TaMatchChainFails`] with the reason. DANE-TA and DANE-EE are
+/// judged as for SMTP, with `names` the service's name.
+pub fn check_service(input: &DaneInput<'_>, pkix: &Result<(), String>) -> DaneReport {
+    check_with(input, Some(pkix))
+}
+
+fn check_with(input: &DaneInput<'_>, pkix: Option<&Result<(), String>>) -> DaneReport {
     let mut notes = Vec::new();
     if input.records.is_empty() {
         return DaneReport { verdict: DaneVerdict::NoRecords, records: Vec::new(), notes };
@@ -443,7 +460,7 @@ pub fn check(input: &DaneInput<'_>) -> DaneReport {
         .map(|r| RecordResult {
             record: r.clone(),
             mnemonics: r.mnemonics(),
-            outcome: outcome(r, chain, &parsed, input),
+            outcome: outcome(r, chain, &parsed, input, pkix),
         })
         .collect();
 
@@ -467,32 +484,51 @@ pub fn check(input: &DaneInput<'_>) -> DaneReport {
                 .into(),
         );
     }
+    if pkix.is_some()
+        && records.iter().any(|r| {
+            matches!(r.record.usage, Usage::PKIX_TA | Usage::PKIX_EE)
+                && matches!(r.outcome, RecordOutcome::Match { .. })
+        })
+    {
+        notes.push("a PKIX record matched and the chain validates for the name (RFC 6698 2.1.1)".into());
+    }
     if records.iter().any(|r| matches!(r.outcome, RecordOutcome::Unusable { reason: Unusable::PkixUsage })) {
         notes.push("PKIX-TA(0)/PKIX-EE(1) records are ignored by SMTP clients (RFC 7672 3.1.3)".into());
     }
+    // SMTP (RFC 7672) and other services (RFC 6698/7671) differ in what a client does.
+    let service = pkix.is_some();
     let verdict = if input.authenticity == TlsaAuthenticity::NotSecure {
-        notes.push(
+        notes.push(if service {
+            "the TLSA answer is not DNSSEC-secure, so a DANE client ignores it and relies on PKIX alone \
+             (RFC 6698 4.1)"
+                .into()
+        } else {
             "the TLSA answer is not DNSSEC-secure, so a DANE client ignores it and falls back to \
              opportunistic TLS (RFC 7672 2.2)"
-                .into(),
-        );
+                .into()
+        });
         DaneVerdict::NotSecure
     } else if usable == 0 {
-        notes.push(
+        notes.push(if service {
+            "no usable TLSA record: a DANE client authenticates the server with PKIX alone (RFC 6698 4.1)"
+                .into()
+        } else {
             "no usable TLSA record: a DANE client still requires TLS but cannot authenticate the server \
              (RFC 7672 2.2)"
-                .into(),
-        );
+                .into()
+        });
         DaneVerdict::NoUsableRecords
     } else if chain.is_empty() {
-        notes.push(
-            "usable TLSA records but no certificate was obtained: a DANE client defers delivery".into(),
-        );
+        let consequence = if service { "refuses the connection" } else { "defers delivery" };
+        notes.push(format!(
+            "usable TLSA records but no certificate was obtained: a DANE client {consequence}"
+        ));
         DaneVerdict::NoCertificate
     } else if matched {
         DaneVerdict::Authenticated
     } else {
-        notes.push("no usable TLSA record matches the presented chain: a DANE client defers delivery".into());
+        let consequence = if service { "refuses the connection" } else { "defers delivery" };
+        notes.push(format!("no usable TLSA record matches the presented chain: a DANE client {consequence}"));
         DaneVerdict::Mismatch
     };
     DaneReport { verdict, records, notes }
@@ -503,14 +539,33 @@ fn outcome(
     chain: &[Vec<u8>],
     parsed: &[Option<X509Certificate<'_>>],
     input: &DaneInput<'_>,
+    pkix: Option<&Result<(), String>>,
 ) -> RecordOutcome {
-    if let Some(reason) = record.unusable_reason() {
-        return RecordOutcome::Unusable { reason };
+    let pkix_usage = matches!(record.usage, Usage::PKIX_TA | Usage::PKIX_EE);
+    match (record.unusable_reason(), pkix) {
+        (Some(Unusable::PkixUsage), Some(_)) => {}
+        (Some(reason), _) => return RecordOutcome::Unusable { reason },
+        (None, _) => {}
     }
     let matches_at = |i: usize| {
         parsed[i].as_ref().and_then(|c| association_of(c, &chain[i], record.selector, record.matching))
             == Some(record.data.clone())
     };
+    if let (true, Some(pkix)) = (pkix_usage, pkix) {
+        let found = if record.usage == Usage::PKIX_EE {
+            (!chain.is_empty() && matches_at(0)).then_some(0)
+        } else {
+            (0..chain.len()).find(|&i| matches_at(i))
+        };
+        return match (found, pkix) {
+            (None, _) => RecordOutcome::NoMatch,
+            (Some(certificate), Ok(())) => RecordOutcome::Match { certificate },
+            (Some(certificate), Err(why)) => RecordOutcome::TaMatchChainFails {
+                certificate,
+                problems: vec![format!("PKIX validation fails: {why}")],
+            },
+        };
+    }
     if record.usage == Usage::DANE_EE {
         return if !chain.is_empty() && matches_at(0) {
             RecordOutcome::Match { certificate: 0 }

@@ -46,6 +46,9 @@ pub struct DomainReport {
     pub hosts: Vec<MxHostReport>,
     /// Domain-wide policies (MTA-STS, TLS-RPT, SPF, DMARC).
     pub policies: Policies,
+    /// The client-facing ports (submission, IMAP, POP3, Sieve, HTTPS; schema 1.1; `null`
+    /// with `--no-client-ports`).
+    pub client_ports: Option<crate::client_ports::ClientPortsReport>,
 }
 
 /// One mail host.

@@ -5,6 +5,9 @@
 //! randomness and trust anchors are parameters. That keeps every decision testable
 //! deterministically and lets the same code run natively and in `wasm32-unknown-unknown`.
 //!
+//! - [`client_ports`]: the client-facing ports of a mail domain (submission, IMAP, POP3,
+//!   Sieve, HTTPS): candidate names (MX, usual names, RFC 6186/8314 SRV, `--host`), name
+//!   coverage, plaintext login exposure, DANE, findings.
 //! - [`dane`]: DANE for SMTP (RFC 7672): TLSA records, their RFC 7218 mnemonics, and the
 //!   match of usages 2/3 against a presented chain with the RFC 7672 consequences.
 //! - [`dns`]: the DNS answer model (DNSSEC status, NXDOMAIN/NODATA/error outcomes) and
@@ -32,6 +35,7 @@
 //!   the three validation levels.
 #![forbid(unsafe_code)]
 
+pub mod client_ports;
 pub mod dane;
 pub mod dns;
 pub mod domain;

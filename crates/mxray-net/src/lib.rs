@@ -18,9 +18,13 @@
 //! - [`injection`]: the STARTTLS command-injection probe (CVE-2011-0411 class), one
 //!   connection, off the default scan plan.
 //!
+//! - [`certificate`]: the certificate a server presents for one SNI name (one connection:
+//!   dialogue and a rustls handshake recording the chain) and the one-connect port check.
+//!
 //! Every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
+pub mod certificate;
 pub mod dns;
 pub mod injection;
 pub mod mta_sts;

@@ -205,3 +205,40 @@ fn report_serialises_with_hex_data_and_numeric_fields() {
     assert_eq!(json["records"][0]["record"]["data"], LEAF_SPKI_256);
     assert_eq!(json["records"][0]["outcome"]["kind"], "match");
 }
+
+/// RFC 6698 semantics for non-SMTP services: PKIX-EE/PKIX-TA usable, matched and then
+/// conditioned on the caller's PKIX validation; DANE usages unchanged.
+#[test]
+fn service_check_uses_pkix_usages_with_pkix_validation() {
+    let ok: Result<(), String> = Ok(());
+    let bad: Result<(), String> = Err("unknown issuer".into());
+    type Case<'a> = (&'a str, &'a [&'a [u8]], &'a Result<(), String>, DaneVerdict, &'a str);
+    let cases: [Case<'_>; 7] = [
+        (&format!("1 1 1 {LEAF_SPKI_256}"), &[LEAF, CA], &ok, DaneVerdict::Authenticated, "match"),
+        (&format!("1 1 1 {LEAF_SPKI_256}"), &[LEAF, CA], &bad, DaneVerdict::Mismatch, "ta_match_chain_fails"),
+        (&format!("1 1 1 {CA_SPKI_256}"), &[LEAF, CA], &ok, DaneVerdict::Mismatch, "no_match"),
+        (&format!("0 1 1 {CA_SPKI_256}"), &[LEAF, CA], &ok, DaneVerdict::Authenticated, "match"),
+        (&format!("0 0 1 {CA_CERT_256}"), &[LEAF], &ok, DaneVerdict::Mismatch, "no_match"),
+        (&format!("3 1 1 {LEAF_SPKI_256}"), &[LEAF], &bad, DaneVerdict::Authenticated, "match"),
+        (&format!("2 1 1 {OTHER_CA_SPKI_256}"), &[LEAF, CA], &ok, DaneVerdict::Mismatch, "no_match"),
+    ];
+    for (record, chain, pkix, verdict, kind) in cases {
+        let records = [tlsa(record)];
+        let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.to_vec()).collect();
+        let input = DaneInput {
+            records: &records,
+            authenticity: TlsaAuthenticity::Secure,
+            chain: &chain,
+            names: &["mx1.mxray.test"],
+            now: NOW,
+        };
+        let report = check_service(&input, pkix);
+        assert_eq!(report.verdict, verdict, "{record} {pkix:?}: {report:#?}");
+        let got = serde_json::to_value(&report.records[0].outcome).unwrap();
+        assert_eq!(got["kind"], kind, "{record}");
+        // The SMTP check still calls PKIX usages unusable.
+        if record.starts_with('0') || record.starts_with('1') {
+            assert_eq!(check(&input).verdict, DaneVerdict::NoUsableRecords, "{record}");
+        }
+    }
+}
