@@ -50,6 +50,7 @@ fn html_page_matches_the_json_report_and_escapes_zone_strings() {
     let resolver = knot.addr().to_string();
     let anchor = knot.trust_anchor().display().to_string();
     let port_text = port.to_string();
+    let submission = format!("submission={}", postfix.submission_addr().port());
     let ca = certs.get(CertSet::CA).unwrap().cert.display().to_string();
     let args = [
         "domain",
@@ -66,6 +67,9 @@ fn html_page_matches_the_json_report_and_escapes_zone_strings() {
         "5",
         "--no-sslv2",
         "--quiet",
+        // The MX hosts' submission port is Postfix's: one open client port on the page.
+        "--lab-port",
+        &submission,
         "--json",
         "--html",
         page_file.to_str().unwrap(),
@@ -109,6 +113,28 @@ fn html_page_matches_the_json_report_and_escapes_zone_strings() {
     assert!(page.contains(&format!("3 1 1 {rsa}")), "the TLSA record of mx1");
     assert!(page.contains("matches certificate"), "the matching record's outcome");
     assert!(page.contains("matches nothing"), "mx2's record matches nothing");
+    // The injection column and the client ports: Postfix's submission port on both MX names,
+    // one full scan and one shared, each with its row.
+    assert_eq!(hosts[0]["summary"]["starttls_injection"], "not vulnerable");
+    assert!(page.contains("<td>not vulnerable</td>"));
+    assert!(page.contains("<h2>Client-facing ports</h2>"));
+    let open: Vec<&Value> = report["client_ports"]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["addresses"].as_array().unwrap().iter().any(|a| a["state"]["state"] == "open"))
+        .collect();
+    assert!(!open.is_empty(), "{:#}", report["client_ports"]);
+    for e in &open {
+        let name = e["name"].as_str().unwrap().trim_end_matches('.');
+        assert!(
+            page.contains(&format!(
+                "<td class=\"mono\">{name}</td><td>{}</td><td>submission</td>",
+                e["port"]
+            )),
+            "{name}"
+        );
+    }
     // The policies: SPF and DMARC present, MTA-STS and TLS-RPT absent.
     assert_eq!(report["policies"]["mta_sts"]["summary"], "absent");
     assert!(page.contains("<dt>Verdict</dt><dd>absent</dd>"), "MTA-STS verdict");

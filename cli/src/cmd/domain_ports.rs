@@ -446,28 +446,32 @@ fn port_check(
 }
 
 /// The "Client-facing ports" section of the terminal report.
-pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result<()> {
-    writeln!(out)?;
-    writeln!(out, "Client-facing ports")?;
-    for s in &report.srv {
-        let text = if s.not_available {
-            "\".\": decidedly not available (RFC 6186)".to_owned()
-        } else if s.answer.records().is_empty() {
-            s.answer.summary()
-        } else {
-            s.targets().iter().map(|(t, p)| format!("{t}:{p}")).collect::<Vec<_>>().join(", ")
-        };
-        writeln!(out, "  SRV {}: {text}", s.answer.name)?;
-    }
-    let header = ["host", "port", "service", "address", "grade", "covers name", "plaintext login", "DANE"];
+/// The columns of the open-ports table.
+pub(crate) const TABLE_HEADER: [&str; 8] =
+    ["host", "port", "service", "address", "grade", "covers name", "plaintext login", "DANE"];
+
+/// The client ports as the terminal and the HTML page show them: one row per open
+/// (name, port, address), the closed ports per address with the names that reach them, and
+/// the names without an address.
+pub(crate) struct PortsTable {
+    /// Cells in [`TABLE_HEADER`] order.
+    pub(crate) rows: Vec<[String; 8]>,
+    /// Per address: the closed (or filtered) ports and the names that reach them.
+    pub(crate) closed: BTreeMap<IpAddr, (Vec<u16>, Vec<String>)>,
+    /// Names that resolved to no address.
+    pub(crate) no_address: Vec<String>,
+}
+
+/// Builds the [`PortsTable`] of a report.
+pub(crate) fn table(report: &ClientPortsReport) -> PortsTable {
     let mut rows: Vec<[String; 8]> = Vec::new();
-    // Per address: the closed (or filtered) ports and the names that reach them.
     let mut closed: BTreeMap<IpAddr, (Vec<u16>, Vec<String>)> = BTreeMap::new();
     let mut no_address: Vec<String> = Vec::new();
     for e in &report.endpoints {
         if e.addresses.is_empty() {
-            if !no_address.contains(&e.name) {
-                no_address.push(e.name.clone());
+            let name = e.name.trim_end_matches('.').to_owned();
+            if !no_address.contains(&name) {
+                no_address.push(name);
             }
             continue;
         }
@@ -524,6 +528,30 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
             ]);
         }
     }
+    PortsTable { rows, closed, no_address }
+}
+
+/// The SRV line of one lookup: its targets, its answer's state, or "decidedly not
+/// available".
+pub(crate) fn srv_text(s: &SrvLookup) -> String {
+    if s.not_available {
+        "\".\": decidedly not available (RFC 6186)".to_owned()
+    } else if s.answer.records().is_empty() {
+        s.answer.summary()
+    } else {
+        s.targets().iter().map(|(t, p)| format!("{t}:{p}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The terminal section.
+pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Client-facing ports")?;
+    for s in &report.srv {
+        writeln!(out, "  SRV {}: {}", s.answer.name, srv_text(s))?;
+    }
+    let PortsTable { rows, closed, no_address } = table(report);
+    let header = TABLE_HEADER;
     if rows.is_empty() {
         writeln!(out, "  no client port open")?;
     } else {
@@ -544,8 +572,7 @@ pub(crate) fn render(out: &mut impl Write, report: &ClientPortsReport) -> Result
         writeln!(out, "  closed or filtered on {address}: {} ({})", ports.join(", "), names.join(", "))?;
     }
     if !no_address.is_empty() {
-        let names: Vec<&str> = no_address.iter().map(|n| n.trim_end_matches('.')).collect();
-        writeln!(out, "  no address: {}", names.join(", "))?;
+        writeln!(out, "  no address: {}", no_address.join(", "))?;
     }
     if !report.findings.is_empty() {
         writeln!(out, "  Client port findings:")?;

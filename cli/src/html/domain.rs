@@ -8,7 +8,10 @@ use mxray_core::dns::DnssecStatus;
 use mxray_core::domain::{AddressReport, DomainReport, MxHostReport, Policies};
 
 use super::{Page, endpoint, severity_class, yes_no};
+use mxray_core::client_ports::ClientPortsReport;
+
 use crate::cmd::domain::{addresses, join_or, outcome_text, routing_line, txt_line};
+use crate::cmd::domain_ports::{PortsTable, srv_text, table};
 
 /// The page of a whole domain report.
 pub(crate) fn domain_page(report: &DomainReport) -> String {
@@ -23,10 +26,86 @@ pub(crate) fn domain_page(report: &DomainReport) -> String {
 
     summary(&mut page, report);
     policies(&mut page, &report.policies);
+    if let Some(ports) = &report.client_ports {
+        client_ports(&mut page, ports);
+    }
     for h in &report.hosts {
         host(&mut page, h);
     }
     page.finish()
+}
+
+/// The client-facing ports: the SRV answers, the open ports (the terminal's table), the
+/// closed ones, the findings. The full scans follow in their own endpoint blocks.
+fn client_ports(page: &mut Page, report: &ClientPortsReport) {
+    page.raw("<h2>Client-facing ports</h2>\n");
+    if !report.srv.is_empty() {
+        page.head(&["SRV", "Targets"]);
+        for s in &report.srv {
+            page.raw("<tr>");
+            page.el("<td class=\"mono\">", &s.answer.name, "</td>");
+            page.td(srv_text(s));
+            page.raw("</tr>\n");
+        }
+        page.raw("</table>\n");
+    }
+    let PortsTable { rows, closed, no_address } = table(report);
+    if rows.is_empty() {
+        page.raw("<p class=\"muted\">no client port open</p>\n");
+    } else {
+        page.head(&["Host", "Port", "Service", "Address", "Grade", "Covers name", "Plaintext login", "DANE"]);
+        for r in &rows {
+            page.raw("<tr>");
+            for (i, cell) in r.iter().enumerate() {
+                let open = match i {
+                    0 | 3 => "<td class=\"mono\">",
+                    5 if cell == "NO" => "<td class=\"bad\">",
+                    6 if cell.starts_with("EXPOSED") => "<td class=\"bad\">",
+                    7 if cell == "MISMATCH" => "<td class=\"bad\">",
+                    _ => "<td>",
+                };
+                page.el(open, cell, "</td>");
+            }
+            page.raw("</tr>\n");
+        }
+        page.raw("</table>\n");
+    }
+    if !closed.is_empty() || !no_address.is_empty() {
+        page.raw("<ul>\n");
+        for (address, (ports, names)) in &closed {
+            let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+            page.el(
+                "<li class=\"muted\">",
+                format_args!("closed or filtered on {address}: {} ({})", ports.join(", "), names.join(", ")),
+                "</li>\n",
+            );
+        }
+        if !no_address.is_empty() {
+            page.el("<li class=\"muted\">", format_args!("no address: {}", no_address.join(", ")), "</li>\n");
+        }
+        page.raw("</ul>\n");
+    }
+    page.raw("<h3>Client port findings</h3>\n");
+    if report.findings.is_empty() {
+        page.raw("<p class=\"muted\">none</p>\n");
+    } else {
+        page.head(&["Severity", "Id", "What to do"]);
+        for f in &report.findings {
+            page.raw("<tr>");
+            page.el(severity_class(f.severity), f.severity, "</td>");
+            page.el("<td class=\"mono\">", f.id, "</td>");
+            page.td(&f.message);
+            page.raw("</tr>\n");
+        }
+        page.raw("</table>\n");
+    }
+    for e in &report.endpoints {
+        for a in &e.addresses {
+            if let (true, Some(scan)) = (a.full_scan, &a.scan) {
+                endpoint(page, scan);
+            }
+        }
+    }
 }
 
 fn summary(page: &mut Page, report: &DomainReport) {
@@ -35,7 +114,17 @@ fn summary(page: &mut Page, report: &DomainReport) {
         page.el("<p class=\"muted\">", routing_line(report), "</p>\n");
         return;
     }
-    page.head(&["MX", "Preference", "DNSSEC", "STARTTLS", "Grade", "Certificate", "DANE", "MTA-STS"]);
+    page.head(&[
+        "MX",
+        "Preference",
+        "DNSSEC",
+        "STARTTLS",
+        "Grade",
+        "Certificate",
+        "DANE",
+        "MTA-STS",
+        "Injection",
+    ]);
     for h in &report.hosts {
         let s = &h.summary;
         page.raw("<tr>");
@@ -64,6 +153,8 @@ fn summary(page: &mut Page, report: &DomainReport) {
         };
         page.el(dane, s.dane.as_str(), "</td>");
         page.td(s.mta_sts.text());
+        let cell = if s.starttls_injection == "vulnerable" { "<td class=\"bad\">" } else { "<td>" };
+        page.el(cell, &s.starttls_injection, "</td>");
         page.raw("</tr>\n");
     }
     page.raw("</table>\n");

@@ -22,6 +22,7 @@ use anyhow::{Context, Result};
 use mxray_core::grade::{Grading, NcscClass, Verdict};
 use mxray_core::probe::FeatureFindings;
 use mxray_core::report::{CertificateReport, EndpointReport, ScanReport, Severity, Strength};
+use mxray_core::starttls::injection::InjectionVerdict;
 use mxray_core::x509::{
     CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, OcspStatus, ValidationLevels, format_time,
 };
@@ -283,6 +284,13 @@ fn endpoint(page: &mut Page, e: &EndpointReport) {
             }
             page.raw("</table>\n");
         }
+    }
+
+    if let Some(verdict) = &e.starttls_injection {
+        page.raw("<h3>STARTTLS command injection</h3>\n");
+        let cell =
+            if matches!(verdict, InjectionVerdict::Vulnerable { .. }) { "<p class=\"bad\">" } else { "<p>" };
+        page.el(cell, crate::cmd::scan::render::injection_text(verdict), "</p>\n");
     }
 
     page.raw("<h3>Protocols</h3>\n");

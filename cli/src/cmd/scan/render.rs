@@ -89,21 +89,11 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
         }
     }
     if let Some(verdict) = &e.starttls_injection {
-        let text = match verdict {
-            InjectionVerdict::Vulnerable { reply, inside_tls: true } => {
-                paint.wrap("1;31", &format!("vulnerable: answered {reply:?} inside TLS"))
-            }
-            InjectionVerdict::Vulnerable { reply, inside_tls: false } => {
-                paint.wrap("1;31", &format!("vulnerable: answered {reply:?} in plaintext"))
-            }
-            InjectionVerdict::NotVulnerable { refused_pipelining: false } => {
-                "not vulnerable (pipelined command discarded)".to_owned()
-            }
-            InjectionVerdict::NotVulnerable { refused_pipelining: true } => {
-                "not vulnerable (connection dropped on pipelined input)".to_owned()
-            }
-            InjectionVerdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
-            _ => format!("{verdict:?}"),
+        let text = injection_text(verdict);
+        let text = if matches!(verdict, InjectionVerdict::Vulnerable { .. }) {
+            paint.wrap("1;31", &text)
+        } else {
+            text
         };
         writeln!(out, "  Injection   {text}")?;
     }
@@ -321,4 +311,24 @@ pub(crate) fn report(out: &mut impl Write, report: &ScanReport, color: bool) -> 
         endpoint(out, e, &paint)?;
     }
     Ok(())
+}
+
+/// One line for the STARTTLS command-injection verdict (terminal and HTML page).
+pub(crate) fn injection_text(verdict: &InjectionVerdict) -> String {
+    match verdict {
+        InjectionVerdict::Vulnerable { reply, inside_tls: true } => {
+            format!("vulnerable: answered {reply:?} inside TLS")
+        }
+        InjectionVerdict::Vulnerable { reply, inside_tls: false } => {
+            format!("vulnerable: answered {reply:?} in plaintext")
+        }
+        InjectionVerdict::NotVulnerable { refused_pipelining: false } => {
+            "not vulnerable (pipelined command discarded)".to_owned()
+        }
+        InjectionVerdict::NotVulnerable { refused_pipelining: true } => {
+            "not vulnerable (connection dropped on pipelined input)".to_owned()
+        }
+        InjectionVerdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
+        _ => format!("{verdict:?}"),
+    }
 }
