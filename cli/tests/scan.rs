@@ -21,7 +21,7 @@ fn json_report_of_a_strong_smtp_server() {
     let out = mxray(&["scan", &target, "--json", "--timeout", "5"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema_version"], "1.1");
+    assert_eq!(report["schema_version"], "1.2");
     let e = &report["endpoints"][0];
     assert_eq!(e["service"], "smtp");
     assert_eq!(e["starttls"]["outcome"]["kind"], "ready_for_tls");
