@@ -542,13 +542,13 @@ pub fn simulate_one(profile: &MtaProfile, findings: &TlsFindings) -> MtaOutcome 
     if unknown_schemes && v == ProtocolVersion::TLSV1_2 {
         sim.unsure("the server's TLS 1.2 signature schemes were not measured");
     }
-    if CipherCode::Tls(suite).info().is_some_and(|i| i.kx == KeyExchange::Ecdhe) && !groups.tls12.is_empty() {
-        if let Some((group, sure)) = choose(&groups.tls12, profile.groups, groups.tls12_server_order) {
-            if !sure {
-                sim.unsure("the server's curve order is unknown");
-            }
-            sim.out.group = Some(group.to_string());
+    if CipherCode::Tls(suite).info().is_some_and(|i| i.kx == KeyExchange::Ecdhe)
+        && let Some((group, sure)) = choose(&groups.tls12, profile.groups, groups.tls12_server_order)
+    {
+        if !sure {
+            sim.unsure("the server's curve order is unknown");
         }
+        sim.out.group = Some(group.to_string());
     }
     sim.out.suite = Some(CipherCode::Tls(suite));
     sim.out.suite_name = suite.name();
