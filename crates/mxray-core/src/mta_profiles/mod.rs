@@ -3,12 +3,14 @@
 //!
 //! # The profiles (ground truth, never invented)
 //!
-//! Each profile is the ClientHello a real sending MTA sends, captured on this project's
+//! Each measured profile is the ClientHello a real sending MTA sends, captured on this project's
 //! reference machine (Debian 12) against a listener that answered `EHLO` with `STARTTLS` and
 //! `STARTTLS` with `220`, and kept here byte for byte (`*.hex` beside this file: one TLS
 //! record). The lists below are those hellos' cipher suites (in order, without the SCSV),
 //! `supported_groups`, `signature_algorithms` and `supported_versions`; a test decodes the
 //! captures with [`crate::wire`] and checks they equal the data.
+//!
+//! Measured:
 //!
 //! - `postfix` — Postfix 3.7.11 (Debian 12) on OpenSSL 3.0.19, its default client TLS
 //!   settings: `smtp_tls_security_level = may`, `smtp_tls_ciphers = medium` =
@@ -22,13 +24,27 @@
 //!   `gnutls-cli --priority NORMAL --starttls-proto smtp` (Debian 12 `gnutls-bin`) on
 //!   2026-11-22.
 //!
-//! Not (yet) here, because no ground truth could be obtained on this machine: Microsoft
-//! Exchange / Exchange Online (Schannel). Microsoft documents the Windows Server 2022
-//! default suite order at
-//! <https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-cipher-suites-in-windows-server-2022>,
-//! but the page's full table (and the default group and signature-scheme lists) could not
-//! be read in full here; a truncated list would invent failures. An OpenSSL 1.0.2-era
-//! Postfix (TLS 1.0–1.2) is not measurable on Debian 12 either.
+//! From published documentation:
+//!
+//! - `exchange-schannel` — Microsoft Exchange Server on Windows Server 2022, which negotiates
+//!   through the Schannel provider with the system's defaults. Not measurable here; taken
+//!   from Microsoft's published defaults (read 2026-11-22 in the MicrosoftDocs/win32
+//!   sources of learn.microsoft.com): the suites "enabled and in this priority order by
+//!   default" of
+//!   <https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-cipher-suites-in-windows-server-2022>
+//!   (the two NULL suites, "only used when application explicitly requests", left out), the
+//!   curves of
+//!   <https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-elliptic-curves-in-windows-10-1607-and-later>
+//!   (curve25519, NistP256, NistP384), and TLS 1.0 to 1.3 enabled as client on Windows
+//!   Server 2022 per
+//!   <https://learn.microsoft.com/en-us/windows/win32/secauthn/protocols-in-tls-ssl--schannel-ssp->.
+//!   Microsoft does not publish Schannel's default signature-scheme list: the profile has
+//!   none, the simulation skips the scheme checks for it and says "probably" when the server
+//!   signs with none of rsa_pkcs1_sha256, rsa_pss_rsae_sha256 and ecdsa_secp256r1_sha256.
+//!   Exchange Online's own settings are not published as a hello and may differ.
+//!
+//! Not here: an OpenSSL 1.0.2-era Postfix (TLS 1.0–1.2), which cannot be measured on Debian
+//! 12 and for which no published hello was found.
 //!
 //! # The simulation
 //!
@@ -114,8 +130,51 @@ pub const EXIM_GNUTLS: MtaProfile = MtaProfile {
     signature_schemes: GNUTLS_SCHEMES,
 };
 
+/// Microsoft Exchange Server on Windows Server 2022 (Schannel defaults, as documented).
+pub const EXCHANGE_SCHANNEL: MtaProfile = MtaProfile {
+    id: "exchange-schannel",
+    name: "Exchange Server (Windows Server 2022 Schannel defaults)",
+    source: "Microsoft's published Schannel defaults for Windows Server 2022 (suites, curves, versions); signature schemes not published",
+    measured: "2026-11-22",
+    versions: TLS10_13,
+    tls13_suites: &[CipherSuite::TLS_AES_256_GCM_SHA384, CipherSuite::TLS_AES_128_GCM_SHA256],
+    suites: &[
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite::TLS_RSA_WITH_3DES_EDE_CBC_SHA,
+    ],
+    groups: &[NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1],
+    signature_schemes: &[],
+};
+
 /// Every profile, in the order reports list them.
-pub static PROFILES: &[MtaProfile] = &[POSTFIX, EXIM_GNUTLS];
+pub static PROFILES: &[MtaProfile] = &[POSTFIX, EXIM_GNUTLS, EXCHANGE_SCHANNEL];
+
+/// Schemes every current TLS 1.2/1.3 client supports, for a profile whose list is not
+/// published.
+const UNIVERSAL_SCHEMES: [SignatureScheme; 3] = [
+    SignatureScheme::RSA_PKCS1_SHA256,
+    SignatureScheme::RSA_PSS_RSAE_SHA256,
+    SignatureScheme::ECDSA_SECP256R1_SHA256,
+];
 
 const POSTFIX_TLS13: &[CipherSuite] = &[CipherSuite(0x1302), CipherSuite(0x1303), CipherSuite(0x1301)];
 const POSTFIX_SUITES: &[CipherSuite] = &[
@@ -466,7 +525,13 @@ pub fn simulate_one(profile: &MtaProfile, findings: &TlsFindings) -> MtaOutcome 
             }
             sim.out.group = Some(group.to_string());
         }
-        if !findings.sig_algs_tls13.is_empty()
+        if profile.signature_schemes.is_empty() {
+            if !findings.sig_algs_tls13.is_empty()
+                && !findings.sig_algs_tls13.iter().any(|s| UNIVERSAL_SCHEMES.contains(s))
+            {
+                sim.unsure("the client's signature schemes are not published");
+            }
+        } else if !findings.sig_algs_tls13.is_empty()
             && !findings.sig_algs_tls13.iter().any(|s| profile.signature_schemes.contains(s))
         {
             return sim.fail(format!(
@@ -499,6 +564,9 @@ pub fn simulate_one(profile: &MtaProfile, findings: &TlsFindings) -> MtaOutcome 
                 findings.sig_algs.iter().copied().filter(|&s| scheme_auth(s) == Some(info.auth)).collect();
             if server_schemes.is_empty() {
                 *unknown_schemes = true;
+            } else if profile.signature_schemes.is_empty() {
+                // Not published: assume the schemes every client has.
+                *unknown_schemes |= !server_schemes.iter().any(|s| UNIVERSAL_SCHEMES.contains(s));
             } else if !server_schemes.iter().any(|s| profile.signature_schemes.contains(s)) {
                 return false;
             }
@@ -540,7 +608,9 @@ pub fn simulate_one(profile: &MtaProfile, findings: &TlsFindings) -> MtaOutcome 
         sim.unsure("the server's TLS 1.2 curves were not measured");
     }
     if unknown_schemes && v == ProtocolVersion::TLSV1_2 {
-        sim.unsure("the server's TLS 1.2 signature schemes were not measured");
+        sim.unsure(
+            "the server's TLS 1.2 signature schemes were not measured, or the client's are not published",
+        );
     }
     if CipherCode::Tls(suite).info().is_some_and(|i| i.kx == KeyExchange::Ecdhe)
         && let Some((group, sure)) = choose(&groups.tls12, profile.groups, groups.tls12_server_order)
