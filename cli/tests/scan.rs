@@ -36,6 +36,17 @@ fn json_report_of_a_strong_smtp_server() {
     assert_eq!(first12["strength"], "secure");
     assert_eq!(e["connections"].as_u64().unwrap() as usize, server.connections());
     assert_eq!(e["groups"]["preferred"], "X25519MLKEM768");
+    // Port 25: what each common sending MTA would get.
+    let senders = e["mta_simulation"].as_array().unwrap();
+    let ids: Vec<&str> = senders.iter().map(|o| o["profile"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["postfix", "exim-gnutls", "exchange-schannel"]);
+    for o in senders {
+        assert_eq!(
+            (&o["negotiates"], &o["version"]),
+            (&serde_json::json!(true), &serde_json::json!("TLSv1.3")),
+            "{o}"
+        );
+    }
 }
 
 #[test]
@@ -49,6 +60,7 @@ fn terminal_report_marks_weak_and_insecure_and_fail_on_sets_the_exit_code() {
     assert!(text.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA"), "{text}");
     assert!(text.contains("weak"), "{text}");
     assert!(text.contains("TLSv1.0 is enabled"), "{text}");
+    assert!(text.contains("Senders") && text.contains("exchange-schannel"), "{text}");
     assert!(!text.contains("\x1b["), "no colour with --color never");
 
     let out = mxray(&["scan", &target, "--color", "never", "--fail-on", "critical"]);

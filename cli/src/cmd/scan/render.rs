@@ -327,7 +327,7 @@ fn senders(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()
                 o.note.as_deref().unwrap_or("no handshake")
             )
         };
-        writeln!(out, "  {label:<11} {:<12} {line}", o.profile)?;
+        writeln!(out, "  {label:<11} {:<17} {line}", o.profile)?;
     }
     Ok(())
 }

@@ -193,7 +193,7 @@ fn describe(failing: &[crate::mta_profiles::MtaOutcome]) -> String {
         .iter()
         .map(|o| {
             let probably = if o.certain { "" } else { "probably " };
-            format!("{} ({probably}{})", o.name, o.note.as_deref().unwrap_or("fails"))
+            format!("{}: {probably}{}", o.name, o.note.as_deref().unwrap_or("fails"))
         })
         .collect::<Vec<_>>()
         .join("; ")
