@@ -10,6 +10,11 @@
 //!   OpenSSL's defaults at that level, the same set); the Exim profile is GnuTLS itself,
 //!   `gnutls-cli --priority NORMAL`. The simulation must say "negotiates" exactly when the
 //!   real client completes a handshake, with the same version (and, for s_client, suite).
+//! - The same clients through STARTTLS, as MTAs: a small SMTP front on loopback announces
+//!   STARTTLS and splices the connection to the s_server after its `220`; Postfix's own
+//!   client TLS engine (`posttls-finger -l may`, Postfix's defaults from an empty main.cf)
+//!   must get exactly what the s_client replay got (version and suite), and
+//!   `gnutls-cli --starttls-proto smtp` must succeed exactly when plain gnutls-cli does.
 //! - STARTTLS without a working handshake: a small SMTP server on loopback that announces
 //!   STARTTLS, answers it with 220 and then sends a fatal `handshake_failure` alert to every
 //!   ClientHello. mxray must report `mail.starttls_no_handshake` (and not `no_common_mta`),
@@ -165,6 +170,9 @@ fn the_simulation_agrees_with_real_clients_on_restricted_servers() {
     let dir = WorkDir::new("mta-profiles-real").expect("work dir");
     let certs = CertSet::standard(dir.path()).expect("test certificates");
     let cert: Issued = certs.get(CertSet::RSA).expect("RSA leaf").clone();
+    // posttls-finger reads main.cf from MAIL_CONFIG: an empty one gives Postfix's defaults.
+    let config = WorkDir::new("mta-profiles-postfix").expect("work dir");
+    std::fs::write(config.join("main.cf"), "").expect("main.cf");
     for case in CASES {
         let server = OpensslServer::start(case.name, &cert, case.args).unwrap_or_else(|e| panic!("{e:#}"));
         let addr = server.addr();
@@ -175,7 +183,19 @@ fn the_simulation_agrees_with_real_clients_on_restricted_servers() {
         let exim = outcomes.iter().find(|o| o.profile == EXIM_GNUTLS.id).expect("exim outcome");
         let real_postfix = postfix_client(addr);
         let real_exim = gnutls_client(addr);
+        // The same through STARTTLS with the real MTA client engines.
+        let front = StarttlsFront::start(AfterStarttls::Splice(addr));
+        let finger = posttls_finger(front.addr, &config);
+        let gnutls_smtp = gnutls_starttls(front.addr);
+        drop(front);
         drop(server);
+        assert_eq!(finger, real_postfix, "{}: posttls-finger and the s_client replay differ", case.name);
+        assert_eq!(
+            gnutls_smtp,
+            real_exim.is_some(),
+            "{}: gnutls-cli with and without STARTTLS differ",
+            case.name
+        );
         agrees(case.name, postfix, &real_postfix, true);
         agrees(case.name, exim, &real_exim, false);
         assert_eq!((postfix.negotiates, exim.negotiates), case.want, "{}: {outcomes:#?}", case.name);
@@ -200,16 +220,26 @@ fn the_simulation_agrees_with_real_clients_on_restricted_servers() {
     }
 }
 
-/// An SMTP server that announces STARTTLS, accepts it, and answers every ClientHello with a
-/// fatal `handshake_failure` alert. Stops when dropped.
-struct BrokenStarttls {
+/// What [`StarttlsFront`] does after its `220` to STARTTLS.
+#[derive(Clone, Copy)]
+enum AfterStarttls {
+    /// Answers whatever hello comes with a fatal `handshake_failure` alert.
+    Alert,
+    /// Splices the connection to this TLS server (an `openssl s_server`), so that real SMTP
+    /// clients (posttls-finger, gnutls-cli) can STARTTLS into it.
+    Splice(SocketAddr),
+}
+
+/// A small SMTP server on loopback that announces STARTTLS and accepts it, then does
+/// [`AfterStarttls`]. Stops when dropped.
+struct StarttlsFront {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl BrokenStarttls {
-    fn start() -> Self {
+impl StarttlsFront {
+    fn start(after: AfterStarttls) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local address");
         let stop = Arc::new(AtomicBool::new(false));
@@ -221,7 +251,7 @@ impl BrokenStarttls {
                 }
                 if let Ok(conn) = conn {
                     std::thread::spawn(move || {
-                        let _ = Self::serve(conn);
+                        let _ = Self::serve(conn, after);
                     });
                 }
             }
@@ -229,11 +259,11 @@ impl BrokenStarttls {
         Self { addr, stop, thread: Some(thread) }
     }
 
-    fn serve(conn: TcpStream) -> std::io::Result<()> {
-        conn.set_read_timeout(Some(Duration::from_secs(5)))?;
+    fn serve(conn: TcpStream, after: AfterStarttls) -> std::io::Result<()> {
+        conn.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut writer = conn.try_clone()?;
         let mut reader = BufReader::new(conn);
-        writer.write_all(b"220 broken.test ESMTP\r\n")?;
+        writer.write_all(b"220 front.test ESMTP\r\n")?;
         let mut line = String::new();
         loop {
             line.clear();
@@ -242,7 +272,7 @@ impl BrokenStarttls {
             }
             let command = line.trim().to_ascii_uppercase();
             if command.starts_with("EHLO") {
-                writer.write_all(b"250-broken.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")?;
+                writer.write_all(b"250-front.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")?;
             } else if command == "STARTTLS" {
                 writer.write_all(b"220 2.0.0 Ready to start TLS\r\n")?;
                 break;
@@ -253,15 +283,35 @@ impl BrokenStarttls {
                 writer.write_all(b"250 2.0.0 Ok\r\n")?;
             }
         }
-        // Whatever hello comes (its first bytes suffice), a fatal handshake_failure alert.
-        let mut first = [0u8; 5];
-        reader.read_exact(&mut first)?;
-        writer.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])?;
+        match after {
+            AfterStarttls::Alert => {
+                // Whatever hello comes (its first bytes suffice), a fatal alert.
+                let mut first = [0u8; 5];
+                reader.read_exact(&mut first)?;
+                writer.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])?;
+            }
+            AfterStarttls::Splice(backend) => {
+                // Nothing was pipelined after STARTTLS by these clients: the reader's buffer
+                // is empty, so the raw stream carries on where the dialogue ended.
+                assert!(reader.buffer().is_empty(), "bytes pipelined after STARTTLS");
+                let client = reader.into_inner();
+                let server = TcpStream::connect(backend)?;
+                let (mut client_in, mut server_out) = (client.try_clone()?, server.try_clone()?);
+                let up = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut client_in, &mut server_out);
+                    let _ = server_out.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut server_in, mut client_out) = (server, client);
+                let _ = std::io::copy(&mut server_in, &mut client_out);
+                let _ = client_out.shutdown(std::net::Shutdown::Both);
+                let _ = up.join();
+            }
+        }
         Ok(())
     }
 }
 
-impl Drop for BrokenStarttls {
+impl Drop for StarttlsFront {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so that it sees the flag.
@@ -272,6 +322,36 @@ impl Drop for BrokenStarttls {
     }
 }
 
+/// Postfix's own client TLS engine, `posttls-finger` (Postfix's defaults: an empty
+/// main.cf), through STARTTLS at `front`: the version and OpenSSL suite name it logged.
+fn posttls_finger(front: SocketAddr, config: &WorkDir) -> Real {
+    let out = Command::new("posttls-finger")
+        .env("MAIL_CONFIG", config.path())
+        .args(["-c", "-l", "may", "-T", "1", &format!("[{}]:{}", front.ip(), front.port())])
+        .stdin(Stdio::null())
+        .output()
+        .expect("posttls-finger runs (postfix; `cargo xtask setup`)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // "… TLS connection established to 127.0.0.1[127.0.0.1]:N: TLSv1.2 with cipher X (256/256 bits)"
+    let line = text.lines().find(|l| l.contains("TLS connection established to"))?;
+    let tail = line.rsplit_once("]:")?.1;
+    let (_, rest) = tail.split_once(": ")?;
+    let (version, rest) = rest.split_once(" with cipher ")?;
+    let suite = rest.split_whitespace().next()?;
+    Some((version.to_owned(), suite.to_owned()))
+}
+
+/// GnuTLS `NORMAL` through STARTTLS at `front` (the same library and priority as Exim).
+fn gnutls_starttls(front: SocketAddr) -> bool {
+    let out = Command::new("gnutls-cli")
+        .args(["--priority", "NORMAL", "--insecure", "--starttls-proto", "smtp"])
+        .args(["--port", &front.port().to_string(), &front.ip().to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("gnutls-cli runs");
+    String::from_utf8_lossy(&out.stdout).contains("Handshake was completed")
+}
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -280,7 +360,7 @@ fn unix_now() -> i64 {
 
 #[test]
 fn starttls_accepted_but_every_handshake_failing_is_reported() {
-    let server = BrokenStarttls::start();
+    let server = StarttlsFront::start(AfterStarttls::Alert);
     let addr = server.addr;
     let target: Target = format!("smtp://{addr}").parse().expect("target");
     let scanned = scan(addr, Some(starttls::Config::new(Protocol::Smtp)));
