@@ -225,6 +225,8 @@ fn the_simulation_agrees_with_real_clients_on_restricted_servers() {
 enum AfterStarttls {
     /// Answers whatever hello comes with a fatal `handshake_failure` alert.
     Alert,
+    /// Does not go ahead: answers STARTTLS with `454 TLS not available`.
+    Refuse,
     /// Splices the connection to this TLS server (an `openssl s_server`), so that real SMTP
     /// clients (posttls-finger, gnutls-cli) can STARTTLS into it.
     Splice(SocketAddr),
@@ -273,6 +275,8 @@ impl StarttlsFront {
             let command = line.trim().to_ascii_uppercase();
             if command.starts_with("EHLO") {
                 writer.write_all(b"250-front.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")?;
+            } else if command == "STARTTLS" && matches!(after, AfterStarttls::Refuse) {
+                writer.write_all(b"454 4.7.0 TLS not available due to local problem\r\n")?;
             } else if command == "STARTTLS" {
                 writer.write_all(b"220 2.0.0 Ready to start TLS\r\n")?;
                 break;
@@ -284,6 +288,7 @@ impl StarttlsFront {
             }
         }
         match after {
+            AfterStarttls::Refuse => {}
             AfterStarttls::Alert => {
                 // Whatever hello comes (its first bytes suffice), a fatal alert.
                 let mut first = [0u8; 5];
@@ -397,4 +402,25 @@ fn starttls_accepted_but_every_handshake_failing_is_reported() {
     assert_eq!(report.grading.mail.verdict, Verdict::Fail);
     assert!(report.mta_simulation.iter().all(|o| !o.negotiates && o.certain), "{:?}", report.mta_simulation);
     assert_eq!(report.mta_simulation.len(), mta_profiles::PROFILES.len());
+}
+
+#[test]
+fn a_refused_starttls_is_not_a_failing_handshake() {
+    // The near miss of the test above: the server answers STARTTLS with 454, so no hello is
+    // ever sent and nothing says a handshake failed; only the refusal is reported.
+    let server = StarttlsFront::start(AfterStarttls::Refuse);
+    let addr = server.addr;
+    let scanned = scan(addr, Some(starttls::Config::new(Protocol::Smtp)));
+    drop(server);
+    let dialogue = scanned.dialogue.as_ref().expect("the dialogue");
+    assert!(matches!(dialogue.outcome, Some(Outcome::StartTlsRefused { .. })), "{dialogue:?}");
+    assert!(
+        scanned.findings.versions.iter().all(|v| v.supported.is_none()),
+        "{:?}",
+        scanned.findings.versions
+    );
+    let grading = grade::grade(&scanned.findings, None, &MailContext::new(Service::Smtp));
+    let ids: Vec<&str> = grading.findings.iter().map(|f| f.id).collect();
+    assert!(!ids.contains(&"mail.starttls_no_handshake") && !ids.contains(&"mail.no_tls"), "{ids:?}");
+    assert!(!scanned.errors.is_empty(), "the refusal stops the scan with an error");
 }
