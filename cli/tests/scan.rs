@@ -161,6 +161,10 @@ fn html_page_has_the_report_and_escapes_a_hostile_banner() {
         assert!(page.contains(needle), "{needle}");
     }
     assert!(page.contains(&format!("{} connections", e["connections"])), "{page}");
+    assert!(
+        page.contains("<h4>Sending MTAs</h4>") && page.contains("Exim (Debian 12, GnuTLS 3.7 NORMAL)"),
+        "{page}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
