@@ -20,7 +20,8 @@
 //!   (Postfix's own client TLS engine, the same `tls_client_start` as `smtp`, with the same
 //!   defaults) on 2026-11-22.
 //! - `exim-gnutls` — Exim on Debian 12 links GnuTLS, and with `tls_require_ciphers` unset it
-//!   uses GnuTLS's `NORMAL` priority string. Captured from GnuTLS 3.7.9's
+//!   uses GnuTLS's `NORMAL` priority string (`exim_default_gnutls_priority = "NORMAL"` in
+//!   Exim's `src/tls-gnu.c`). Captured from GnuTLS 3.7.9's
 //!   `gnutls-cli --priority NORMAL --starttls-proto smtp` (Debian 12 `gnutls-bin`) on
 //!   2026-11-22.
 //!
@@ -54,7 +55,9 @@
 //!
 //! 1. The version is the newest one both speak. The server does not fall back to an older
 //!    version when nothing else matches at that one (OpenSSL fails with `no shared cipher`
-//!    or `no suitable key share`), and MTAs do not retry an older version.
+//!    or `no suitable key share`), and MTAs do not retry an older version
+//!    (`tests/mta_profiles_real.rs` checks this against `s_server` with TLS 1.3 CCM_8 beside
+//!    a normal TLS 1.2: Postfix's engine and GnuTLS both fail).
 //! 2. At TLS 1.2 and below, a suite is usable if both offer it and its key exchange and
 //!    signature work: ECDHE needs a common curve, a signed key exchange at TLS 1.2 needs a
 //!    common signature scheme for the suite's key type. At TLS 1.3 there must be a common
