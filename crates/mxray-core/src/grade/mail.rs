@@ -5,8 +5,9 @@
 //!   also when STARTTLS is announced and accepted but every handshake fails
 //!   (`mail.starttls_no_handshake`); on port 25, TLS that no common sending MTA can negotiate
 //!   (`mail.no_common_mta`: senders get clear text or defer); DANE published and not
-//!   matching (RFC 7672 §2.2: senders defer); a certificate that does not validate where clients check it: every client-facing port (465, 587, 993, 995,
-//!   143, 110, 4190: RFC 8314 §4.4, RFC 7817) and port 25 under MTA-STS (RFC 8461 §4.2) or
+//!   matching (RFC 7672 §2.2: senders defer); a certificate that does not validate where
+//!   clients check it: every client-facing port (465, 587, 993, 995, 143, 110, 4190: RFC
+//!   8314 §4.4, RFC 7817) and port 25 under MTA-STS (RFC 8461 §4.2) or
 //!   DANE without a known TLSA match; no TLS 1.2 where clients require it (RFC 8997, RFC 8461
 //!   §7.2); on client-facing ports also a letter of F.
 //! - **weak**: the crypto letter (ignoring certificate trust) is B or lower: legacy versions
