@@ -7,6 +7,7 @@ mod dns_real;
 mod harness_tests;
 mod headers_real;
 mod injection_real;
+mod mta_profiles_real;
 mod mta_sts_real;
 mod scan_real;
 mod wire_openssl;

@@ -21,7 +21,7 @@ fn json_report_of_a_strong_smtp_server() {
     let out = mxray(&["scan", &target, "--json", "--timeout", "5"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema_version"], "1.1");
+    assert_eq!(report["schema_version"], "1.2");
     let e = &report["endpoints"][0];
     assert_eq!(e["service"], "smtp");
     assert_eq!(e["starttls"]["outcome"]["kind"], "ready_for_tls");
@@ -36,6 +36,17 @@ fn json_report_of_a_strong_smtp_server() {
     assert_eq!(first12["strength"], "secure");
     assert_eq!(e["connections"].as_u64().unwrap() as usize, server.connections());
     assert_eq!(e["groups"]["preferred"], "X25519MLKEM768");
+    // Port 25: what each common sending MTA would get.
+    let senders = e["mta_simulation"].as_array().unwrap();
+    let ids: Vec<&str> = senders.iter().map(|o| o["profile"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["postfix", "exim-gnutls", "exchange-schannel"]);
+    for o in senders {
+        assert_eq!(
+            (&o["negotiates"], &o["version"]),
+            (&serde_json::json!(true), &serde_json::json!("TLSv1.3")),
+            "{o}"
+        );
+    }
 }
 
 #[test]
@@ -49,6 +60,7 @@ fn terminal_report_marks_weak_and_insecure_and_fail_on_sets_the_exit_code() {
     assert!(text.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA"), "{text}");
     assert!(text.contains("weak"), "{text}");
     assert!(text.contains("TLSv1.0 is enabled"), "{text}");
+    assert!(text.contains("Senders") && text.contains("exchange-schannel"), "{text}");
     assert!(!text.contains("\x1b["), "no colour with --color never");
 
     let out = mxray(&["scan", &target, "--color", "never", "--fail-on", "critical"]);
@@ -149,6 +161,10 @@ fn html_page_has_the_report_and_escapes_a_hostile_banner() {
         assert!(page.contains(needle), "{needle}");
     }
     assert!(page.contains(&format!("{} connections", e["connections"])), "{page}");
+    assert!(
+        page.contains("<h4>Sending MTAs</h4>") && page.contains("Exim (Debian 12, GnuTLS 3.7 NORMAL)"),
+        "{page}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -233,6 +233,7 @@ pub(crate) const TEST_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "the browser tests (`cargo xtask web-test`) run the page in headless Chromium"),
     ("tcpdump", "the pcap fixtures are captured on lo with tcpdump (regenerate.sh)"),
     ("tshark", "the pcap fixtures' JA3/JA3S are cross-checked with tshark; editcap writes pcapng"),
+    ("gnutls-bin", "the MTA-profile tests replay Exim's GnuTLS NORMAL hello with gnutls-cli"),
 ];
 
 /// The Debian packages `cargo xtask demo` needs: the servers it scans.

@@ -379,6 +379,7 @@ fn endpoint(page: &mut Page, e: &EndpointReport) {
         certificate_report(page, c);
     }
     grading(page, &e.grade, &e.grading);
+    senders(page, e);
 
     page.raw("<h3>Scan findings</h3>\n");
     if e.findings.is_empty() {
@@ -567,6 +568,31 @@ fn findings_table(page: &mut Page, findings: &[ChainFinding]) {
         page.el(severity_class(f.severity), f.severity, "</td>");
         page.el("<td class=\"mono\">", f.id, "</td>");
         page.td(&f.message);
+        page.raw("</tr>\n");
+    }
+    page.raw("</table>\n");
+}
+
+/// What each common sending MTA would negotiate (SMTP relay only).
+fn senders(page: &mut Page, e: &EndpointReport) {
+    if e.mta_simulation.is_empty() {
+        return;
+    }
+    page.raw("<h4>Sending MTAs</h4>\n");
+    page.head(&["MTA", "Handshake", "Version", "Suite", "Group", "Note"]);
+    for o in &e.mta_simulation {
+        page.raw("<tr>");
+        page.td(o.name);
+        let word = if o.certain { "" } else { "probably " };
+        if o.negotiates {
+            page.el("<td class=\"ok\">", format_args!("{word}ok"), "</td>");
+        } else {
+            page.el("<td class=\"bad\">", format_args!("{word}fails"), "</td>");
+        }
+        page.td(o.version.as_deref().unwrap_or(""));
+        page.td(o.suite_name.unwrap_or(""));
+        page.td(o.group.as_deref().unwrap_or(""));
+        page.td(o.note.as_deref().unwrap_or(""));
         page.raw("</tr>\n");
     }
     page.raw("</table>\n");

@@ -20,6 +20,8 @@
 //!   SPF and DMARC, each with findings.
 //! - [`headers`]: mail header analysis: the hop timeline of `Received:` fields, each hop's
 //!   TLS as the MTA wrote it, graded, and the authentication results.
+//! - [`mta_profiles`]: sending-MTA ClientHello profiles (captured from real MTAs) and the
+//!   simulation of which of them could negotiate with a scanned server.
 //! - [`probe`]: sans-IO planners that decide the next ClientHello of a scan (versions,
 //!   suites and server order, groups, signature schemes, session features).
 //! - [`registry`]: the IANA TLS registries (cipher suites, groups, signature schemes,
@@ -41,6 +43,7 @@ pub mod dns;
 pub mod domain;
 pub mod grade;
 pub mod headers;
+pub mod mta_profiles;
 pub mod pcap;
 pub mod policy;
 pub mod probe;

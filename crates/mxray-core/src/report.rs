@@ -17,7 +17,7 @@ use crate::target::{Service, Target};
 use crate::x509::{self, ChainReport, TrustStore};
 
 /// The version of the JSON report's schema (`major.minor`).
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// How much a finding matters, for `--fail-on` and for sorting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -259,6 +259,9 @@ pub struct EndpointReport {
     /// (`mxray scan --starttls-injection`; absent from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starttls_injection: Option<crate::starttls::injection::InjectionVerdict>,
+    /// SMTP relay only (empty elsewhere): what each common sending MTA would negotiate
+    /// with this server ([`crate::mta_profiles`]).
+    pub mta_simulation: Vec<crate::mta_profiles::MtaOutcome>,
 }
 
 impl EndpointReport {
@@ -355,6 +358,11 @@ impl EndpointReport {
             findings: Vec::new(),
             errors,
             starttls_injection: None,
+            mta_simulation: if target.service == Service::Smtp {
+                crate::mta_profiles::simulate(findings)
+            } else {
+                Vec::new()
+            },
         };
         report.findings = scan_findings(&report);
         report

@@ -164,6 +164,7 @@ fn endpoint(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<(
     writeln!(out, "  Features    {}", features(&e.features))?;
     certificates(out, e, paint)?;
     grading(out, e, paint)?;
+    senders(out, e, paint)?;
     if !e.findings.is_empty() {
         writeln!(out, "  Findings")?;
         for f in &e.findings {
@@ -297,6 +298,26 @@ fn grading(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()
         if g.findings.len() > TOP_FINDINGS {
             writeln!(out, "    … and {} more (--json or --html)", g.findings.len() - TOP_FINDINGS)?;
         }
+    }
+    Ok(())
+}
+
+/// What each common sending MTA would negotiate (SMTP relay only): one line per profile.
+fn senders(out: &mut impl Write, e: &EndpointReport, paint: &Paint) -> Result<()> {
+    for (i, o) in e.mta_simulation.iter().enumerate() {
+        let label = if i == 0 { "Senders" } else { "" };
+        let probably = if o.certain { "" } else { "probably " };
+        let line = if o.negotiates {
+            let got = [o.version.as_deref(), o.suite_name, o.group.as_deref()].into_iter().flatten();
+            format!("{} {probably}{}", paint.wrap("32", "ok  "), got.collect::<Vec<_>>().join(", "))
+        } else {
+            format!(
+                "{} {probably}{}",
+                paint.wrap("1;31", "FAIL"),
+                o.note.as_deref().unwrap_or("no handshake")
+            )
+        };
+        writeln!(out, "  {label:<11} {:<17} {line}", o.profile)?;
     }
     Ok(())
 }

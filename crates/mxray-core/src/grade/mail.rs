@@ -1,15 +1,19 @@
 //! The mail posture verdict: ok, weak or fail, judged as the endpoint's real clients judge
 //! it (GRADING.md §13, the \[synthesis\] rows of §13.6 made explicit):
 //!
-//! - **fail**: no TLS at all (RFC 7435: any encryption beats none, so none is the worst);
-//!   DANE published and not matching (RFC 7672 §2.2: senders defer); a certificate that
-//!   does not validate where clients check it: every client-facing port (465, 587, 993, 995,
-//!   143, 110, 4190: RFC 8314 §4.4, RFC 7817) and port 25 under MTA-STS (RFC 8461 §4.2) or
+//! - **fail**: no TLS at all (RFC 7435: any encryption beats none, so none is the worst),
+//!   also when STARTTLS is announced and accepted but every handshake fails
+//!   (`mail.starttls_no_handshake`); on port 25, TLS that no common sending MTA can negotiate
+//!   (`mail.no_common_mta`: senders get clear text or defer); DANE published and not
+//!   matching (RFC 7672 §2.2: senders defer); a certificate that does not validate where
+//!   clients check it: every client-facing port (465, 587, 993, 995, 143, 110, 4190: RFC
+//!   8314 §4.4, RFC 7817) and port 25 under MTA-STS (RFC 8461 §4.2) or
 //!   DANE without a known TLSA match; no TLS 1.2 where clients require it (RFC 8997, RFC 8461
 //!   §7.2); on client-facing ports also a letter of F.
 //! - **weak**: the crypto letter (ignoring certificate trust) is B or lower: legacy versions
-//!   or suites, small keys. On port 25 even an F letter is only weak: legacy TLS still beats
-//!   the cleartext a sender would fall back to (RFC 9325 §5.2).
+//!   or suites, small keys; or some of the common sending MTAs cannot negotiate TLS
+//!   (`mail.some_mtas_fail`). On port 25 even an F letter is only weak: legacy TLS still
+//!   beats the cleartext a sender would fall back to (RFC 9325 §5.2).
 //! - **ok**: otherwise. On port 25 without DANE or MTA-STS a self-signed or mismatched
 //!   certificate is ok (it is noted among the reasons).
 
@@ -39,9 +43,11 @@ pub struct MailVerdict {
 }
 
 /// Rules whose hit makes the verdict fail.
-const FAILING: [&str; 10] = [
+const FAILING: [&str; 12] = [
     "cert.revoked",
     "mail.no_tls",
+    "mail.starttls_no_handshake",
+    "mail.no_common_mta",
     "mail.dane_mismatch",
     "mail.tls12_required",
     "cert.untrusted",
@@ -65,7 +71,11 @@ pub(crate) fn verdict(input: &Input<'_>, crypto: Grade, findings: &[GradeFinding
     if !reasons.is_empty() {
         return MailVerdict { verdict: Verdict::Fail, reasons };
     }
-    if crypto.rank() <= Grade::B.rank() {
+    // Some common sending MTAs cannot negotiate: their mail is deferred or in clear text.
+    let some_fail: Vec<String> =
+        findings.iter().filter(|f| f.id == "mail.some_mtas_fail").map(|f| f.message.clone()).collect();
+    if crypto.rank() <= Grade::B.rank() || !some_fail.is_empty() {
+        reasons.extend(some_fail);
         let capping = |f: &&GradeFinding| {
             RULES.iter().any(|r| r.id == f.id && r.cap.is_some_and(|c| c.rank() <= Grade::B.rank()))
         };

@@ -255,6 +255,17 @@ fn table() -> Vec<(&'static str, Case, Case)> {
         ),
         ("mail.dane_mismatch", dane_bad, dane_unknown),
         ("mail.opportunistic_certificate", on(self_signed(), Service::Smtp), relay_dane),
+        ("mail.starttls_no_handshake", on(no_tls(), Service::Smtp), on(no_tls(), Service::Smtps)),
+        (
+            "mail.no_common_mta",
+            on(with(&[(V::TLSV1_3, &[S::TLS_AES_128_CCM_8_SHA256])]), Service::Smtp),
+            on(with(&[(V::TLSV1_3, &[T13])]), Service::Smtp),
+        ),
+        (
+            "mail.some_mtas_fail",
+            on(tls12(&[S::TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384]), Service::Smtp),
+            on(tls12(&[GCM]), Service::Smtp),
+        ),
         (
             "bcp195.no_extended_master_secret",
             features(tls12(&[GCM]), |f| f.extended_master_secret = Some(false)),
@@ -401,7 +412,18 @@ fn mail_verdicts_know_opportunistic_tls() {
         ("no TLS on 25", on(no_tls(), Service::Smtp), Verdict::Fail),
         ("legacy only on 25", on(with(&[(V::TLSV1_0, &[CBC])]), Service::Smtp), Verdict::Weak),
         ("legacy only on 587", with(&[(V::TLSV1_0, &[CBC])]), Verdict::Fail),
-        ("export on 25", on(with(&[(V::TLSV1_0, &[EXP])]), Service::Smtp), Verdict::Weak),
+        // No sending MTA offers an export suite (mail.no_common_mta): senders get clear text.
+        ("export on 25", on(with(&[(V::TLSV1_0, &[EXP])]), Service::Smtp), Verdict::Fail),
+        (
+            "TLS 1.3 CCM_8 only on 25",
+            on(with(&[(V::TLSV1_3, &[S::TLS_AES_128_CCM_8_SHA256])]), Service::Smtp),
+            Verdict::Fail,
+        ),
+        (
+            "ARIA only on 25: Exim fails",
+            on(tls12(&[S::TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384]), Service::Smtp),
+            Verdict::Weak,
+        ),
         (
             "TLS 1.0 beside 1.2 on 25",
             on(with(&[(V::TLSV1_0, &[CBC]), (V::TLSV1_2, &[GCM])]), Service::Smtp),

@@ -120,3 +120,119 @@ fn opportunistic_certificate(i: &Input<'_>) -> Option<String> {
         "the certificate would not validate, which is fine for opportunistic SMTP (RFC 7435): publish DANE TLSA 3 1 1 to let senders authenticate the MX".to_owned()
     })
 }
+
+/// STARTTLS offered and accepted, yet no handshake completes.
+///
+/// - What: a STARTTLS service (SMTP, submission, LMTP, IMAP, POP3, ManageSieve) where every
+///   ClientHello was refused. The scanner sends a hello only after the server announced
+///   STARTTLS and answered the command with its go-ahead (a dialogue that ends otherwise
+///   stops the scan before any hello, and no version is judged), so refused versions on a
+///   STARTTLS service mean exactly this.
+/// - Why: distinct from a server without STARTTLS: senders try, fail, and then defer the
+///   mail (Postfix logs `Cannot start TLS: handshake failure` and defers) or retry in clear
+///   text (Exim's default `tls_tempfail_tryclear`, the RFC 7435 fallback); RFC 3207 §4.1
+///   leaves the choice to the client. Mail is delayed or crosses in clear text.
+/// - Instead: fix the certificate and key (a missing or unreadable key is the usual cause)
+///   or the TLS settings, or stop announcing STARTTLS until they work.
+pub const STARTTLS_NO_HANDSHAKE: Rule = Rule {
+    id: "mail.starttls_no_handshake",
+    set: RuleSet::Mail,
+    section: "RFC 3207 §4.1 (the client decides after a failed negotiation); RFC 7435 §3 (fallback to clear text)",
+    severity: Severity::Critical,
+    cap: None,
+    what: "The server announces STARTTLS and accepts the command, but every TLS handshake after it fails.",
+    why: "Senders try TLS and fail on every connection: Postfix defers the mail (\"Cannot start TLS: handshake failure\") and retries later, Exim retries in clear text by default (tls_tempfail_tryclear); mail is delayed or crosses the network in clear text, and mail clients cannot connect securely at all.",
+    instead: "Fix the TLS configuration (certificate and key readable and matching, protocols and ciphers enabled), or stop announcing STARTTLS until it works.",
+    check: starttls_no_handshake,
+};
+
+fn starttls_no_handshake(i: &Input<'_>) -> Option<String> {
+    (i.ctx.service.starttls().is_some() && no_tls(i).is_some()).then(|| {
+        if i.ctx.is_relay() {
+            "STARTTLS is announced and accepted but every TLS handshake fails: senders defer mail (Postfix) or retry in clear text (Exim); fix the certificate, key and TLS settings".to_owned()
+        } else {
+            "STARTTLS is announced and accepted but every TLS handshake fails: clients cannot connect securely; fix the certificate, key and TLS settings".to_owned()
+        }
+    })
+}
+
+/// No common sending MTA can negotiate TLS.
+///
+/// - What: on SMTP relay, the server completes TLS handshakes, but with versions, suites,
+///   groups or signature schemes that none of the sending-MTA profiles of
+///   [`crate::mta_profiles`] offers (only CCM_8, only FFDHE groups at TLS 1.3, …).
+/// - Why: every such sender's handshake fails; they defer or fall back to clear text as if
+///   STARTTLS were broken, while the server looks fine to a scanner.
+/// - Instead: enable the suites and groups every MTA offers: TLS 1.3 with AES-GCM and
+///   X25519/P-256, TLS 1.2 with ECDHE-RSA/ECDSA AES-GCM.
+pub const NO_COMMON_MTA: Rule = Rule {
+    id: "mail.no_common_mta",
+    set: RuleSet::Mail,
+    section: "RFC 7435 §3, RFC 3207 §4.1; sending-MTA profiles measured 2026-11-22 (mta_profiles) [synthesis]",
+    severity: Severity::High,
+    cap: None,
+    what: "On SMTP relay, TLS works only with parameters that none of the common sending MTAs (Postfix on OpenSSL, Exim on GnuTLS) offers.",
+    why: "Every such sender's handshake fails: mail is deferred or sent in clear text, although the server completes handshakes with a scanner.",
+    instead: "Enable what every MTA offers: TLS 1.3 with TLS_AES_128_GCM_SHA256/TLS_AES_256_GCM_SHA384 and x25519/secp256r1, TLS 1.2 with ECDHE AES-GCM suites.",
+    check: no_common_mta,
+};
+
+/// The profiles that fail, with the reason, when the rule applies.
+fn failing_mtas(i: &Input<'_>) -> Option<(Vec<crate::mta_profiles::MtaOutcome>, usize)> {
+    if !i.ctx.is_relay() || i.supported.is_empty() {
+        return None;
+    }
+    let outcomes = crate::mta_profiles::simulate(i.findings);
+    let total = outcomes.len();
+    let failing: Vec<_> = outcomes.into_iter().filter(|o| !o.negotiates).collect();
+    Some((failing, total))
+}
+
+fn describe(failing: &[crate::mta_profiles::MtaOutcome]) -> String {
+    failing
+        .iter()
+        .map(|o| {
+            let probably = if o.certain { "" } else { "probably " };
+            format!("{}: {probably}{}", o.name, o.note.as_deref().unwrap_or("fails"))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn no_common_mta(i: &Input<'_>) -> Option<String> {
+    let (failing, total) = failing_mtas(i)?;
+    (failing.len() == total).then(|| {
+        format!(
+            "no common sending MTA can negotiate TLS with this server: {}; enable TLS 1.3 AES-GCM with x25519 or TLS 1.2 ECDHE AES-GCM",
+            describe(&failing)
+        )
+    })
+}
+
+/// Some common sending MTAs cannot negotiate TLS.
+///
+/// - What: on SMTP relay, at least one sending-MTA profile negotiates and at least one fails.
+/// - Why: mail from the failing MTAs is deferred or sent in clear text.
+/// - Instead: enable the suites and groups the failing MTAs offer (the message names them).
+pub const SOME_MTAS_FAIL: Rule = Rule {
+    id: "mail.some_mtas_fail",
+    set: RuleSet::Mail,
+    section: "RFC 7435 §3; sending-MTA profiles measured 2026-11-22 (mta_profiles) [synthesis]",
+    severity: Severity::Medium,
+    cap: None,
+    what: "On SMTP relay, some common sending MTAs negotiate TLS with the server and others cannot.",
+    why: "Mail from the MTAs that cannot negotiate is deferred or sent in clear text.",
+    instead: "Enable a suite and group the failing MTAs offer (TLS 1.3 AES-GCM with x25519/secp256r1, or TLS 1.2 ECDHE AES-GCM).",
+    check: some_mtas_fail,
+};
+
+fn some_mtas_fail(i: &Input<'_>) -> Option<String> {
+    let (failing, total) = failing_mtas(i)?;
+    (!failing.is_empty() && failing.len() < total).then(|| {
+        format!(
+            "{} of {total} common sending MTAs cannot negotiate TLS: {}",
+            failing.len(),
+            describe(&failing)
+        )
+    })
+}
