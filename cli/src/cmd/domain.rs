@@ -40,6 +40,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use futures_util::{StreamExt, stream};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mxray_core::dane::{self, DaneInput, DaneReport, DaneVerdict, TlsaAuthenticity};
 use mxray_core::dns::{Answer, MailRouting, Mx, Txt, fqdn, mail_routing};
@@ -255,6 +256,11 @@ fn progress_bar(on: bool) -> ProgressBar {
     bar
 }
 
+/// MX addresses examined at once: each costs a scan (its own bounded connections) and the
+/// injection probe's one-second wait, so a domain with several MX hosts is not examined one
+/// address after another.
+const ADDRESS_CONCURRENCY: usize = 4;
+
 /// The policy steps of the progress bar: four TXT lookups and the MTA-STS fetch.
 const POLICY_STEPS: usize = 5;
 
@@ -284,14 +290,34 @@ async fn examine(plan: &Plan, bar: &ProgressBar) -> Result<DomainReport> {
     let total: usize = lookups.iter().map(|(_, a, aaaa, _)| a.records().len() + aaaa.records().len()).sum();
     show_counts(bar, total + POLICY_STEPS);
     let mut policies = examine_policies(plan, &resolver, bar).await;
-    let mut reports = Vec::new();
-    for (host, a, aaaa, tlsa) in lookups {
-        let mut addresses = Vec::new();
-        let sts_enforced = policies.mta_sts.enforced_for(&host.exchange);
-        for ip in a.records().iter().chain(aaaa.records()) {
+    // Every address of every MX, [`ADDRESS_CONCURRENCY`] at a time (each scan keeps its own
+    // bounded connections); the results come back in the order of the jobs.
+    let jobs: Vec<(usize, IpAddr)> = lookups
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, a, aaaa, _))| a.records().iter().chain(aaaa.records()).map(move |ip| (i, *ip)))
+        .collect();
+    let policies_ref = &policies;
+    let lookups_ref = &lookups;
+    let resolver_ref = &resolver;
+    let examined: Vec<(usize, AddressReport)> = stream::iter(jobs)
+        .map(|(i, ip)| async move {
+            let (host, _, _, tlsa) = &lookups_ref[i];
+            let sts_enforced = policies_ref.mta_sts.enforced_for(&host.exchange);
             bar.set_message(format!("{} {ip}", host.exchange));
-            addresses.push(examine_address(plan, &resolver, &host.exchange, *ip, &tlsa, sts_enforced).await);
+            let report = examine_address(plan, resolver_ref, &host.exchange, ip, tlsa, sts_enforced).await;
             bar.inc(1);
+            (i, report)
+        })
+        .buffered(ADDRESS_CONCURRENCY)
+        .collect()
+        .await;
+    let mut examined = examined.into_iter().peekable();
+    let mut reports = Vec::new();
+    for (i, (host, a, aaaa, tlsa)) in lookups.into_iter().enumerate() {
+        let mut addresses = Vec::new();
+        while let Some((_, report)) = examined.next_if(|(j, _)| *j == i) {
+            addresses.push(report);
         }
         let summary = domain::mx_summary(
             &mx,
