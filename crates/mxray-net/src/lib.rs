@@ -17,6 +17,8 @@
 //!   `dns::Answer`: MX, A/AAAA, TLSA, TXT, SRV, PTR with secure/insecure/bogus status.
 //! - [`injection`]: the STARTTLS command-injection probe (CVE-2011-0411 class), one
 //!   connection, off the default scan plan.
+//! - [`submission`]: the "TLS before MAIL FROM and AUTH" probe of an SMTP/submission
+//!   port (one plaintext connection, no credential sent).
 //!
 //! Every decision stays in mxray-core.
 #![forbid(unsafe_code)]
@@ -27,4 +29,5 @@ pub mod mta_sts;
 pub mod scan;
 pub mod simserver;
 pub mod starttls;
+pub mod submission;
 pub mod transport;
