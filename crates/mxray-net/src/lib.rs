@@ -19,11 +19,14 @@
 //!   connection, off the default scan plan.
 //! - [`submission`]: the "TLS before MAIL FROM and AUTH" probe of an SMTP/submission
 //!   port (one plaintext connection, no credential sent).
+//! - [`http_redirect`]: the "plain HTTP on port 80 only redirects to HTTPS" probe (one
+//!   connection, bounded response head, no body read).
 //!
 //! Every decision stays in mxray-core.
 #![forbid(unsafe_code)]
 
 pub mod dns;
+pub mod http_redirect;
 pub mod injection;
 pub mod mta_sts;
 pub mod scan;
