@@ -8,5 +8,6 @@ mod harness_tests;
 mod headers_real;
 mod injection_real;
 mod mta_sts_real;
+mod probes_real;
 mod scan_real;
 mod wire_openssl;

@@ -61,12 +61,22 @@ pub struct PostfixOptions {
     /// SMTP clients for a certificate (verified against the set's CA) so that the
     /// `Received:` fields carry Postfix's client-certificate lines.
     pub mailbox: bool,
+    /// Also listen on a fourth port ([`Postfix::plaintext_auth_addr`]): submission with
+    /// TLS offered (`may`) and AUTH allowed before it (`smtpd_tls_auth_only = no`), the
+    /// misconfiguration the submission probe looks for. Not among [`Postfix::endpoints`].
+    pub plaintext_auth: bool,
 }
 
 impl PostfixOptions {
     /// A Postfix with `profile`, named after it.
     pub fn new(profile: TlsProfile) -> Self {
-        Self { name: profile.as_str().to_owned(), profile, mailbox: false }
+        Self { name: profile.as_str().to_owned(), profile, mailbox: false, plaintext_auth: false }
+    }
+
+    /// Also listen on [`Postfix::plaintext_auth_addr`].
+    pub fn with_plaintext_auth(mut self) -> Self {
+        self.plaintext_auth = true;
+        self
     }
 
     /// Also deliver mail for [`MAILBOX_DOMAIN`] into [`Postfix::mailbox`].
@@ -89,6 +99,7 @@ pub struct Postfix {
     smtp: SocketAddr,
     submission: SocketAddr,
     smtps: SocketAddr,
+    plaintext_auth: Option<SocketAddr>,
     started_in: Duration,
     // Dropped after the master is stopped (Drop::drop runs before the fields are dropped),
     // and before the work dir.
@@ -119,9 +130,10 @@ impl Postfix {
     fn start_once(options: &PostfixOptions, certs: &CertSet) -> Result<Self> {
         let t0 = Instant::now();
         let dir = WorkDir::new(&format!("postfix-{}", options.name))?;
-        let ports = net::free_ports(3)?;
+        let ports = net::free_ports(if options.plaintext_auth { 4 } else { 3 })?;
         let (smtp, submission, smtps) =
             (net::loopback(ports[0]), net::loopback(ports[1]), net::loopback(ports[2]));
+        let plaintext_auth = ports.get(3).map(|&port| net::loopback(port));
         let sasl_socket = dir.join("sasl-auth");
         let sasl = Dovecot::start_auth_only(&format!("sasl-{}", options.name), &sasl_socket)?;
         let conf = dir.mkdir("conf", 0o755)?;
@@ -134,7 +146,11 @@ impl Postfix {
             cf.push_str(&mailbox_cf(&dir, certs)?);
         }
         fs::write(conf.join("main.cf"), cf).context("writing main.cf")?;
-        fs::write(conf.join("master.cf"), master_cf(smtp, submission, smtps)).context("writing master.cf")?;
+        let mut master = master_cf(smtp, submission, smtps);
+        if let Some(addr) = plaintext_auth {
+            master.push_str(&plaintext_auth_cf(addr));
+        }
+        fs::write(conf.join("master.cf"), master).context("writing master.cf")?;
 
         let trace = std::env::var_os("MXRAY_TESTBED_TRACE").is_some();
         if trace {
@@ -180,6 +196,7 @@ impl Postfix {
             smtp,
             submission,
             smtps,
+            plaintext_auth,
             started_in: Duration::ZERO,
             sasl: Some(sasl),
             dir,
@@ -221,6 +238,11 @@ impl Postfix {
     /// The smtps (wrapper mode) address.
     pub fn smtps_addr(&self) -> SocketAddr {
         self.smtps
+    }
+
+    /// The submission port that takes AUTH before TLS ([`PostfixOptions::with_plaintext_auth`]).
+    pub fn plaintext_auth_addr(&self) -> Option<SocketAddr> {
+        self.plaintext_auth
     }
 
     /// The PID of the Postfix master this harness started.
@@ -452,6 +474,18 @@ lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+"
+    )
+}
+
+/// The master.cf lines of [`PostfixOptions::with_plaintext_auth`].
+fn plaintext_auth_cf(addr: SocketAddr) -> String {
+    format!(
+        "{addr} inet n - n - - smtpd
+  -o syslog_name=postfix/plainauth
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=no
 "
     )
 }
