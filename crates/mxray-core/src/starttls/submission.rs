@@ -33,7 +33,7 @@
 //!
 //! # Limits
 //!
-//! The caps of [`Limits`](super::Limits): each line at most `max_line_len` bytes, each reply
+//! The caps of [`Limits`]: each line at most `max_line_len` bytes, each reply
 //! at most `max_reply_lines` lines, the whole dialogue at most `max_dialogue_bytes` bytes
 //! from the server. Replies are quoted in the report by their first line, cut to
 //! [`QUOTE_LEN`] characters.
