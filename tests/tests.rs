@@ -9,5 +9,6 @@ mod headers_real;
 mod injection_real;
 mod mta_profiles_real;
 mod mta_sts_real;
+mod probes_real;
 mod scan_real;
 mod wire_openssl;

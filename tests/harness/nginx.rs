@@ -19,6 +19,11 @@
 //! directory (`-p DIR -c DIR/nginx.conf -e DIR/error.log`: nothing under /etc/nginx or
 //! /var/log/nginx is read or written), and is stopped by its PID on drop. The first site
 //! is also the default server (what a client without a matching SNI gets).
+//!
+//! [`Nginx::start_with_http`] adds a plain-HTTP listener on a second port with its own
+//! name-based hosts ([`HttpSite`]): each either redirects everything to HTTPS
+//! (`return 301 https://$host$request_uri;`, the usual port-80 set-up) or serves an
+//! [`Answer`] at a path, in plaintext. The first is the default server of that port.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -83,10 +88,46 @@ impl Site {
     }
 }
 
+/// What a plain-HTTP host answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlainAnswer {
+    /// `return STATUS https://$host$request_uri;` for every request.
+    RedirectToHttps(u16),
+    /// This answer at this path (everything else 404), in plaintext.
+    Serve {
+        /// The path (exact match).
+        path: String,
+        /// The answer.
+        answer: Answer,
+    },
+}
+
+/// One virtual host of the plain-HTTP listener.
+#[derive(Clone, Debug)]
+pub struct HttpSite {
+    /// The `server_name` (matched against `Host`).
+    pub host: String,
+    /// What it answers.
+    pub answer: PlainAnswer,
+}
+
+impl HttpSite {
+    /// A host that redirects everything to `https://$host$request_uri` with a 301.
+    pub fn redirect_to_https(host: &str) -> Self {
+        Self { host: host.to_owned(), answer: PlainAnswer::RedirectToHttps(301) }
+    }
+
+    /// A host that serves `answer` at `path` in plaintext.
+    pub fn serve(host: &str, path: &str, answer: Answer) -> Self {
+        Self { host: host.to_owned(), answer: PlainAnswer::Serve { path: path.to_owned(), answer } }
+    }
+}
+
 /// A running nginx.
 #[derive(Debug)]
 pub struct Nginx {
     addr: SocketAddr,
+    http_addr: Option<SocketAddr>,
     child: Child,
     dir: WorkDir,
 }
@@ -102,6 +143,12 @@ pub fn require_nginx() -> Result<()> {
 impl Nginx {
     /// Starts nginx with `sites` on one 127.0.0.1 port (retried on a port race).
     pub fn start(sites: &[Site]) -> Result<Self> {
+        Self::start_with_http(sites, &[])
+    }
+
+    /// Starts nginx with the HTTPS `sites` on one 127.0.0.1 port and, when `http` is not
+    /// empty, the plain-HTTP hosts `http` on another ([`Self::http_addr`]).
+    pub fn start_with_http(sites: &[Site], http: &[HttpSite]) -> Result<Self> {
         require_nginx()?;
         if sites.is_empty() {
             bail!("nginx needs at least one site");
@@ -109,20 +156,22 @@ impl Nginx {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::start_once(sites) {
+            match Self::start_once(sites, http) {
                 Err(e) if attempt < 3 && format!("{e:#}").contains("in use") => continue,
                 other => return other.context("starting nginx"),
             }
         }
     }
 
-    fn start_once(sites: &[Site]) -> Result<Self> {
+    fn start_once(sites: &[Site], http: &[HttpSite]) -> Result<Self> {
         let dir = WorkDir::new("nginx")?;
-        let addr = net::loopback(net::free_port()?);
+        let ports = net::free_ports(2)?;
+        let addr = net::loopback(ports[0]);
+        let http_addr = (!http.is_empty()).then(|| net::loopback(ports[1]));
         for sub in ["tmp", "sites"] {
             dir.mkdir(sub, 0o755)?;
         }
-        let conf = config(&dir, addr, sites)?;
+        let conf = config(&dir, addr, sites, http_addr.map(|a| (a, http)))?;
         let conf = dir.write("nginx.conf", conf)?;
         let child = Command::new(NGINX)
             .arg("-p")
@@ -136,12 +185,13 @@ impl Nginx {
             .stderr(fs::File::create(dir.join("stderr")).context("creating nginx's stderr file")?)
             .spawn()
             .context("starting nginx (run `cargo xtask setup`)")?;
-        let mut this = Self { addr, child, dir };
+        let mut this = Self { addr, http_addr, child, dir };
         let mut exited = None;
         let child = &mut this.child;
         let ok = process::wait_until(START_TIMEOUT, || {
             exited = child.try_wait().ok().flatten();
-            exited.is_some() || net::is_listening(addr.port())
+            exited.is_some()
+                || (net::is_listening(addr.port()) && http_addr.is_none_or(|a| net::is_listening(a.port())))
         });
         if let Some(status) = exited {
             bail!("nginx exited during start ({status}): {}", this.log());
@@ -155,6 +205,11 @@ impl Nginx {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The plain-HTTP address, when [`Self::start_with_http`] was given hosts.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_addr
     }
 
     /// The master's PID.
@@ -200,7 +255,12 @@ fn q(text: &str) -> Result<String> {
     Ok(format!("\"{text}\""))
 }
 
-fn config(dir: &WorkDir, addr: SocketAddr, sites: &[Site]) -> Result<String> {
+fn config(
+    dir: &WorkDir,
+    addr: SocketAddr,
+    sites: &[Site],
+    http: Option<(SocketAddr, &[HttpSite])>,
+) -> Result<String> {
     let p = |rel: &str| q(&dir.join(rel).display().to_string());
     let mut c = String::new();
     writeln!(c, "daemon off;\nmaster_process on;\nworker_processes 1;\npid {};", p("nginx.pid")?)?;
@@ -228,6 +288,43 @@ fn config(dir: &WorkDir, addr: SocketAddr, sites: &[Site]) -> Result<String> {
         }
         writeln!(c, "    }}\n    location / {{ return 404; }}\n  }}")?;
     }
+    if let Some((http_addr, http_sites)) = http {
+        c.push_str(&http_config(dir, http_addr, http_sites)?);
+    }
     c.push_str("}\n");
+    Ok(c)
+}
+
+/// The `server` blocks of the plain-HTTP listener.
+fn http_config(dir: &WorkDir, addr: SocketAddr, sites: &[HttpSite]) -> Result<String> {
+    let mut c = String::new();
+    for (i, site) in sites.iter().enumerate() {
+        let default = if i == 0 { " default_server" } else { "" };
+        writeln!(c, "  server {{\n    listen {addr}{default};\n    server_name {};", q(&site.host)?)?;
+        match &site.answer {
+            // `$host` cannot go through q(): the directive is written as nginx wants it.
+            PlainAnswer::RedirectToHttps(status) => {
+                writeln!(c, "    return {status} https://$host$request_uri;")?;
+            }
+            PlainAnswer::Serve { path, answer } => {
+                writeln!(c, "    location = {} {{", q(path)?)?;
+                match answer {
+                    Answer::File { body, content_type } => {
+                        // try_files, not alias: an alias for `/` would be taken for a directory.
+                        dir.write(&format!("sites/http-{i}.body"), body)?;
+                        writeln!(c, "      types {{ }}\n      default_type {};", q(content_type)?)?;
+                        writeln!(c, "      root {};", q(&dir.join("sites").display().to_string())?)?;
+                        writeln!(c, "      try_files /http-{i}.body =404;")?;
+                    }
+                    Answer::Status(status) => writeln!(c, "      return {status};")?,
+                    Answer::Redirect { status, location } => {
+                        writeln!(c, "      return {status} {};", q(location)?)?;
+                    }
+                }
+                writeln!(c, "    }}\n    location / {{ return 404; }}")?;
+            }
+        }
+        writeln!(c, "  }}")?;
+    }
     Ok(c)
 }

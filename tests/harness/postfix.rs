@@ -74,6 +74,10 @@ pub struct PostfixOptions {
     pub address: Ipv4Addr,
     /// The SMTP port (default: a free one chosen by the kernel).
     pub smtp_port: Option<u16>,
+    /// Also listen on a fourth port ([`Postfix::plaintext_auth_addr`]): submission with
+    /// TLS offered (`may`) and AUTH allowed before it (`smtpd_tls_auth_only = no`), the
+    /// misconfiguration the submission probe looks for. Not among [`Postfix::endpoints`].
+    pub plaintext_auth: bool,
 }
 
 impl PostfixOptions {
@@ -85,7 +89,14 @@ impl PostfixOptions {
             mailbox: false,
             address: net::LOOPBACK,
             smtp_port: None,
+            plaintext_auth: false,
         }
+    }
+
+    /// Also listen on [`Postfix::plaintext_auth_addr`].
+    pub fn with_plaintext_auth(mut self) -> Self {
+        self.plaintext_auth = true;
+        self
     }
 
     /// Listens on the loopback address `address` (127.0.0.2, 127.0.0.3 …) instead of
@@ -127,6 +138,7 @@ pub struct Postfix {
     smtp: SocketAddr,
     submission: SocketAddr,
     smtps: SocketAddr,
+    plaintext_auth: Option<SocketAddr>,
     started_in: Duration,
     // Dropped after the master is stopped (Drop::drop runs before the fields are dropped),
     // and before the work dir.
@@ -158,14 +170,16 @@ impl Postfix {
         let t0 = Instant::now();
         let dir = WorkDir::new(&format!("postfix-{}", options.name))?;
         let ip = options.address;
-        let mut ports = net::free_ports_on(ip, 3)?;
+        let count = if options.plaintext_auth { 4 } else { 3 };
+        let mut ports = net::free_ports_on(ip, count)?;
         if let Some(port) = options.smtp_port {
             ports.retain(|p| *p != port);
             ports.insert(0, port);
-            ports.truncate(3);
+            ports.truncate(count);
         }
         let at = |port: u16| SocketAddr::new(IpAddr::V4(ip), port);
         let (smtp, submission, smtps) = (at(ports[0]), at(ports[1]), at(ports[2]));
+        let plaintext_auth = ports.get(3).map(|&port| at(port));
         let sasl_socket = dir.join("sasl-auth");
         let sasl = Dovecot::start_auth_only(&format!("sasl-{}", options.name), &sasl_socket)?;
         let conf = dir.mkdir("conf", 0o755)?;
@@ -178,7 +192,11 @@ impl Postfix {
             cf.push_str(&mailbox_cf(&dir, certs)?);
         }
         fs::write(conf.join("main.cf"), cf).context("writing main.cf")?;
-        fs::write(conf.join("master.cf"), master_cf(smtp, submission, smtps)).context("writing master.cf")?;
+        let mut master = master_cf(smtp, submission, smtps);
+        if let Some(addr) = plaintext_auth {
+            master.push_str(&plaintext_auth_cf(addr));
+        }
+        fs::write(conf.join("master.cf"), master).context("writing master.cf")?;
 
         let trace = std::env::var_os("MXRAY_TESTBED_TRACE").is_some();
         if trace {
@@ -224,6 +242,7 @@ impl Postfix {
             smtp,
             submission,
             smtps,
+            plaintext_auth,
             started_in: Duration::ZERO,
             sasl: Some(sasl),
             dir,
@@ -265,6 +284,11 @@ impl Postfix {
     /// The smtps (wrapper mode) address.
     pub fn smtps_addr(&self) -> SocketAddr {
         self.smtps
+    }
+
+    /// The submission port that takes AUTH before TLS ([`PostfixOptions::with_plaintext_auth`]).
+    pub fn plaintext_auth_addr(&self) -> Option<SocketAddr> {
+        self.plaintext_auth
     }
 
     /// The PID of the Postfix master this harness started.
@@ -503,6 +527,18 @@ lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+"
+    )
+}
+
+/// The master.cf lines of [`PostfixOptions::with_plaintext_auth`].
+fn plaintext_auth_cf(addr: SocketAddr) -> String {
+    format!(
+        "{addr} inet n - n - - smtpd
+  -o syslog_name=postfix/plainauth
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=no
 "
     )
 }

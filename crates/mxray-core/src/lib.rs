@@ -14,6 +14,8 @@
 //!   what an MX answer means for mail (implicit MX, null MX).
 //! - [`domain`]: the report model of `mxray domain` (MX hosts, addresses, names, DANE,
 //!   the summary row) and the pure decisions behind its summary words.
+//! - [`http_redirect`]: the plain-HTTP (port 80) probe's request, bounded response-head
+//!   reader and verdict (redirect to HTTPS, plaintext content, …) with findings.
 //! - [`grade`]: the grading rule sets: SSL-Labs-style letter with caps, Mozilla profiles,
 //!   NCSC-NL classes, the mail posture (opportunistic TLS on port 25).
 //! - [`policy`]: mail policy records: MTA-STS (record, policy file, MX matching), TLS-RPT,
@@ -43,6 +45,7 @@ pub mod dns;
 pub mod domain;
 pub mod grade;
 pub mod headers;
+pub mod http_redirect;
 pub mod mta_profiles;
 pub mod pcap;
 pub mod policy;

@@ -17,6 +17,10 @@
 //!   `dns::Answer`: MX, A/AAAA, TLSA, TXT, SRV, PTR with secure/insecure/bogus status.
 //! - [`injection`]: the STARTTLS command-injection probe (CVE-2011-0411 class), one
 //!   connection, off the default scan plan.
+//! - [`submission`]: the "TLS before MAIL FROM and AUTH" probe of an SMTP/submission
+//!   port (one plaintext connection, no credential sent).
+//! - [`http_redirect`]: the "plain HTTP on port 80 only redirects to HTTPS" probe (one
+//!   connection, bounded response head, no body read).
 //!
 //! - [`certificate`]: the certificate a server presents for one SNI name (one connection:
 //!   dialogue and a rustls handshake recording the chain) and the one-connect port check.
@@ -26,9 +30,11 @@
 
 pub mod certificate;
 pub mod dns;
+pub mod http_redirect;
 pub mod injection;
 pub mod mta_sts;
 pub mod scan;
 pub mod simserver;
 pub mod starttls;
+pub mod submission;
 pub mod transport;

@@ -42,6 +42,7 @@ pub mod line;
 pub mod pop3;
 pub mod sieve;
 pub mod smtp;
+pub mod submission;
 
 use std::collections::VecDeque;
 use std::fmt;
