@@ -16,7 +16,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use mxray_tests::nginx::{Answer, Nginx, Site};
+use mxray_tests::nginx::{Answer, HttpSite, Nginx, Site};
 use mxray_tests::{
     CertSet, CertSpec, Delegation, Dovecot, DovecotOptions, KeyType, Knot, Postfix, PostfixOptions, Protocol,
     TlsProfile, WorkDir, Zone,
@@ -56,16 +56,25 @@ fn lab() -> Lab {
             .issue(&CertSpec::leaf(name, "mx1.ports.mxray.test").dns("mail.ports.mxray.test").key(key))
             .unwrap();
     }
-    let postfix = Postfix::start(&PostfixOptions::new(TlsProfile::Strong), &certs).unwrap();
+    let postfix =
+        Postfix::start(&PostfixOptions::new(TlsProfile::Strong).with_plaintext_auth(), &certs).unwrap();
     let dovecot = Dovecot::start(&DovecotOptions::new(TlsProfile::Strong), &certs).unwrap();
     let auto =
         certs.issue(&CertSpec::leaf("auto", "autodiscover.ports.mxray.test").key(KeyType::EcP256)).unwrap();
-    let nginx =
-        Nginx::start(&[Site::new("autodiscover.ports.mxray.test", &auto, "/", Answer::text("autodiscover"))])
-            .unwrap();
+    // Plain HTTP: the first site is nginx's default (every name but webmail. lands there) and
+    // redirects to HTTPS; webmail. serves a page in plaintext.
+    let nginx = Nginx::start_with_http(
+        &[Site::new("autodiscover.ports.mxray.test", &auto, "/", Answer::text("autodiscover"))],
+        &[
+            HttpSite::redirect_to_https("autodiscover.ports.mxray.test"),
+            HttpSite::serve("webmail.ports.mxray.test", "/", Answer::text("webmail")),
+        ],
+    )
+    .unwrap();
     let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert);
     let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert);
     let submission = postfix.submission_addr().port();
+    let plain_auth = postfix.plaintext_auth_addr().unwrap().port();
     let smtps = postfix.smtps_addr().port();
     let imap = dovecot.addr(Protocol::Imap).unwrap().port();
     let imaps = dovecot.addr(Protocol::Imaps).unwrap().port();
@@ -78,6 +87,9 @@ fn lab() -> Lab {
         .record("autodiscover A 127.0.0.1")
         .record("webmail A 127.0.0.1")
         .record(format!("_submission._tcp SRV 0 1 {submission} mail"))
+        // A second submission target: Postfix's port that takes AUTH before TLS.
+        .record(format!("_submission._tcp SRV 10 1 {plain_auth} legacy"))
+        .record("legacy A 127.0.0.1")
         .record(format!("_submissions._tcp SRV 0 1 {smtps} mail"))
         .record(format!("_imap._tcp SRV 0 1 {imap} imap"))
         // Two targets on one address and port: one full scan, then one handshake for `mail`.
@@ -109,6 +121,7 @@ impl Lab {
         let anchor = self.knot.trust_anchor().display().to_string();
         let port = self.postfix.smtp_addr().port().to_string();
         let https = format!("https={}", self.nginx.addr().port());
+        let http = format!("http={}", self.nginx.http_addr().unwrap().port());
         let mut args = vec![
             "domain",
             domain,
@@ -126,6 +139,8 @@ impl Lab {
             "--quiet",
             "--lab-port",
             &https,
+            "--lab-port",
+            &http,
         ];
         args.extend_from_slice(extra);
         let out = mxray(&args);
@@ -197,6 +212,7 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     assert!(mail_origins.as_array().unwrap().iter().any(|o| o["kind"] == "srv"), "{mail_origins:#}");
 
     let submission = lab.postfix.submission_addr().port();
+    let plain_auth = lab.postfix.plaintext_auth_addr().unwrap().port();
     let smtps = lab.postfix.smtps_addr().port();
     let imap = lab.dovecot.addr(Protocol::Imap).unwrap().port();
     let imaps = lab.dovecot.addr(Protocol::Imaps).unwrap().port();
@@ -212,7 +228,17 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     assert_eq!(a["certificate"]["untrusted"], Value::Null);
     assert_eq!(a["plaintext_login"]["exposed"], false, "{:#}", a["plaintext_login"]);
     assert_eq!(a["http_redirect"], Value::Null);
-    assert_eq!(a["submission_requires_tls"], Value::Null);
+    // The plaintext gate: Postfix's `encrypt` refuses MAIL and AUTH until STARTTLS.
+    let gate = &a["submission_requires_tls"];
+    assert_eq!(gate["verdict"]["verdict"], "tls_required", "{gate:#}");
+    assert_eq!(gate["probe"]["mail"]["reply"]["code"], 530, "{gate:#}");
+    // The second submission target takes AUTH in plaintext (a 334, cancelled, no credential).
+    let legacy = &endpoint(&report, "legacy.ports.mxray.test.", plain_auth)["addresses"][0];
+    let gate = &legacy["submission_requires_tls"];
+    assert_eq!(gate["verdict"]["verdict"], "plaintext_accepted", "{gate:#}");
+    assert_eq!(gate["verdict"]["auth"], true, "{gate:#}");
+    assert_eq!(gate["probe"]["auth"]["reply"]["code"], 334, "{gate:#}");
+    assert_eq!(legacy["plaintext_login"]["exposed"], true, "{:#}", legacy["plaintext_login"]);
 
     // smtps (Postfix): DANE-EE and PKIX-EE for both keys: authenticated, and a PKIX-EE
     // record matches the chain (the chain validates to the --ca root for the name).
@@ -283,6 +309,29 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     let mx1 = &endpoint(&report, "mx1.ports.mxray.test.", https)["addresses"][0];
     assert_eq!(mx1["certificate"]["covers_name"], false);
 
+    // Plain HTTP (lab port): every name that reaches 127.0.0.1 is asked once; nginx's
+    // default site redirects to https on the same host, webmail. serves content.
+    let http = lab.nginx.http_addr().unwrap().port();
+    let verdict = |name: &str| {
+        let a = &endpoint(&report, name, http)["addresses"][0];
+        a["http_redirect"]["verdict"].clone()
+    };
+    // Cost: one connect check for the address and port, then one request per name.
+    let on_http: Vec<&Value> = endpoints
+        .iter()
+        .filter(|e| e["port"] == http && !e["addresses"].as_array().unwrap().is_empty())
+        .collect();
+    let cost: u64 = on_http.iter().map(|e| e["addresses"][0]["connections"].as_u64().unwrap()).sum();
+    assert_eq!(cost, on_http.len() as u64 + 1, "{on_http:#?}");
+    let auto_http = verdict("autodiscover.ports.mxray.test.");
+    assert_eq!(auto_http["verdict"], "redirect_to_https", "{auto_http:#}");
+    assert_eq!(auto_http["location"], "https://autodiscover.ports.mxray.test/");
+    assert_eq!(auto_http["same_host"], true);
+    assert_eq!(verdict("mx1.ports.mxray.test.")["verdict"], "redirect_to_https");
+    let web_http = verdict("webmail.ports.mxray.test.");
+    assert_eq!(web_http["verdict"], "content", "{web_http:#}");
+    assert_eq!(web_http["status"], 200);
+
     // Closed ports: the standard client ports of 127.0.0.1 (nothing of the lab listens there;
     // a machine that runs its own mail servers may have some open, so the set is read from
     // the report). Each costs one connect per address and port, shared by the five names
@@ -317,6 +366,17 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     assert!(has("client.certificate-name", &format!("imap.ports.mxray.test:{imaps}")), "{findings:#?}");
     assert!(has("client.dane-mismatch", &format!("imap.ports.mxray.test:{imaps}")), "{findings:#?}");
     assert!(!has("client.plaintext-login", &format!(":{submission}")), "{findings:#?}");
+    assert!(
+        !findings.iter().any(|f| f["id"].as_str().unwrap().starts_with("submission.")
+            && f["message"].as_str().unwrap().contains(&format!(":{submission}"))),
+        "{findings:#?}"
+    );
+    assert!(
+        has("submission.plaintext_auth", &format!("legacy.ports.mxray.test:{plain_auth}")),
+        "{findings:#?}"
+    );
+    assert!(has("http.plaintext_content", "webmail.ports.mxray.test"), "{findings:#?}");
+    assert!(!has("http.plaintext_content", "autodiscover.ports.mxray.test"), "{findings:#?}");
     assert!(!has("client.dane-mismatch", &format!(":{smtps}")), "{findings:#?}");
     assert!(
         !findings.iter().any(|f| f["message"].as_str().unwrap().contains(":993 ")),
@@ -324,7 +384,9 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     );
 
     // The terminal section: one row per open endpoint, closed ports on one line.
-    let text = String::from_utf8(lab.domain("ports.mxray.test", &[]).stdout).unwrap();
+    let text =
+        String::from_utf8(lab.domain("ports.mxray.test", &["--host", "webmail.ports.mxray.test"]).stdout)
+            .unwrap();
     eprintln!("{text}");
     let row = |name: &str, port: u16| {
         text.lines()
@@ -335,6 +397,13 @@ fn client_ports_from_srv_usual_names_and_lab_ports() {
     assert!(row("imap.ports.mxray.test", imaps).contains("MISMATCH"), "{text}");
     assert!(row("mail.ports.mxray.test", imaps).contains("(shared scan)"), "{text}");
     assert!(row("mail.ports.mxray.test", smtps).contains("match"), "{text}");
+    assert!(row("mail.ports.mxray.test", submission).contains("TLS required"), "{text}");
+    assert!(row("legacy.ports.mxray.test", plain_auth).contains("AUTH ACCEPTED IN PLAINTEXT"), "{text}");
+    assert!(row("webmail.ports.mxray.test", http).contains("SERVES CONTENT (200)"), "{text}");
+    assert!(
+        row("autodiscover.ports.mxray.test", http).contains("301 to https://autodiscover.ports.mxray.test/"),
+        "{text}"
+    );
     let closed =
         text.lines().find(|l| l.trim_start().starts_with("closed or filtered on 127.0.0.1:")).unwrap_or("");
     assert!(closed.contains("mail.ports.mxray.test"), "{text}");

@@ -1,7 +1,7 @@
 //! The client-facing ports of `mxray domain` (issue 6): submission (465, 587), IMAP (143,
-//! 993), POP3 (110, 995), ManageSieve (4190), HTTPS (443) and a connect check of port 80 on
-//! the MX hosts, the usual names (`mail.`, `smtp.`, `imap.`, `pop.`, `autodiscover.`), the
-//! RFC 6186/8314 SRV targets and the `--host` names. What to probe and what it means is
+//! 993), POP3 (110, 995), ManageSieve (4190), HTTPS (443) and plain HTTP (80) on the MX
+//! hosts, the usual names (`mail.`, `smtp.`, `imap.`, `pop.`, `autodiscover.`), the RFC
+//! 6186/8314 SRV targets and the `--host` names. What to probe and what it means is
 //! `mxray_core::client_ports`; this module resolves, connects and scans.
 //!
 //! Cost: one TCP connect per distinct (address, port), so a closed port costs one
@@ -10,8 +10,11 @@
 //! same address and port costs one connection more (`mxray_net::certificate::fetch_chain`:
 //! the dialogue and one handshake with that SNI, since only the certificate can differ by
 //! name; its grade is the shared scan's findings graded with its own chain and SNI, the
-//! chain's OCSP staple not re-read). At most [`CONCURRENCY`] endpoints are worked on at once; every wait is under
-//! `--timeout`.
+//! chain's OCSP staple not re-read). Plaintext probes, one connection each: the submission
+//! gate (`mxray_net::submission`: TLS required before MAIL FROM and AUTH?) once per open
+//! submission (address, port), and port 80's `GET /` (`mxray_net::http_redirect`: a redirect
+//! to HTTPS?) per name, since the answer depends on `Host`. At most [`CONCURRENCY`]
+//! endpoints are worked on at once; every wait is under `--timeout`.
 //!
 //! `--lab-port SERVICE=PORT` (hidden) probes PORT instead of the standard port of SERVICE on
 //! the usual names: for labs and tests only (real clients use the standard ports or SRV).
@@ -26,18 +29,23 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 use mxray_core::client_ports::{
     self, ClientEndpoint, ClientPortsReport, ClientService, PortCheck, PortState, Probe, SRV_SERVICES,
-    SrvLookup,
+    SrvLookup, SubmissionCheck,
 };
 use mxray_core::dane::{self, DaneInput, DaneReport, TlsaAuthenticity};
 use mxray_core::dns::Answer;
+use mxray_core::http_redirect::HttpRedirectProbe;
+use mxray_core::http_redirect::HttpVerdict;
 use mxray_core::probe::{ObservedChain, ScanConfig};
 use mxray_core::report::{CertContext, EndpointReport};
 use mxray_core::starttls;
+use mxray_core::starttls::submission::{SubmissionConfig, SubmissionVerdict};
 use mxray_core::target::{Host, Target};
 use mxray_core::x509::{TrustStore, verify_name};
 use mxray_net::certificate::{ChainFetch, PortProbe, fetch_chain, port_open};
 use mxray_net::dns::DnsResolver;
+use mxray_net::http_redirect::probe_http_redirect;
 use mxray_net::scan::{EndpointScan, ScanOptions, scan_endpoint};
+use mxray_net::submission::probe_submission;
 use mxray_net::transport::Timeouts;
 use tokio::task::JoinSet;
 
@@ -161,6 +169,12 @@ where
     results.into_iter().flatten().collect()
 }
 
+/// A plaintext probe's result.
+enum Plain {
+    Http(Box<HttpRedirectProbe>),
+    Submission(Box<SubmissionCheck>),
+}
+
 /// A full scan's result, or why an (address, port) got none.
 enum Work {
     Scan(Box<EndpointScan>),
@@ -257,6 +271,46 @@ pub(crate) async fn examine(
     let done = bounded(futures, bar).await;
     let work: BTreeMap<(usize, SocketAddr), Work> = jobs.into_iter().zip(done).collect();
 
+    // The plaintext probes, one connection each: port 80 per name (the answer depends on
+    // `Host`), the submission gate once per open (address, port) of a STARTTLS submission.
+    let mut plain_jobs: Vec<(usize, SocketAddr)> = Vec::new();
+    for (i, p) in probes.iter().enumerate() {
+        for ip in ips(&p.name) {
+            let addr = SocketAddr::new(ip, p.port);
+            let open = states.get(&addr) == Some(&PortProbe::Open);
+            let wanted = match p.service {
+                ClientService::Http => true,
+                ClientService::Submission => owner.get(&addr) == Some(&i),
+                _ => false,
+            };
+            if open && wanted {
+                plain_jobs.push((i, addr));
+            }
+        }
+    }
+    bar.inc_length(plain_jobs.len() as u64);
+    bar.set_message(format!("client ports: {} plaintext checks", plain_jobs.len()));
+    let futures: Vec<_> = plain_jobs
+        .iter()
+        .map(|&(i, addr)| {
+            let p = &probes[i];
+            let name = p.name.trim_end_matches('.').to_owned();
+            let service = p.service;
+            let config = SubmissionConfig { client_name: ctx.ehlo.to_owned(), ..SubmissionConfig::default() };
+            async move {
+                if service == ClientService::Http {
+                    Plain::Http(Box::new(probe_http_redirect(addr, &name, timeouts).await))
+                } else {
+                    Plain::Submission(Box::new(SubmissionCheck::new(
+                        probe_submission(addr, config, timeouts).await,
+                    )))
+                }
+            }
+        })
+        .collect();
+    let done = bounded(futures, bar).await;
+    let plain: BTreeMap<(usize, SocketAddr), Plain> = plain_jobs.into_iter().zip(done).collect();
+
     let now = super::unix_now();
     let mut reports: Vec<ClientEndpoint> = Vec::new();
     // Full scans first, so that the names sharing them can read their grade and dialogue.
@@ -282,7 +336,7 @@ pub(crate) async fn examine(
                 Some(PortProbe::Closed(why)) => PortState::Closed(why.clone()),
                 Some(PortProbe::Filtered) | None => PortState::Filtered,
             };
-            checks.push(port_check(
+            let mut check = port_check(
                 ctx,
                 p,
                 addr,
@@ -296,7 +350,19 @@ pub(crate) async fn examine(
                 &scans,
                 tlsa_answer.as_ref(),
                 now,
-            ));
+            );
+            match plain.get(&(i, addr)) {
+                Some(Plain::Http(probe)) => {
+                    check.connections += 1;
+                    check.http_redirect = Some((**probe).clone());
+                }
+                Some(Plain::Submission(sub)) => {
+                    check.connections += 1;
+                    check.submission_requires_tls = Some((**sub).clone());
+                }
+                None => {}
+            }
+            checks.push(check);
         }
         reports.push(ClientEndpoint {
             name: p.name.clone(),
@@ -447,15 +513,52 @@ fn port_check(
 
 /// The "Client-facing ports" section of the terminal report.
 /// The columns of the open-ports table.
-pub(crate) const TABLE_HEADER: [&str; 8] =
-    ["host", "port", "service", "address", "grade", "covers name", "plaintext login", "DANE"];
+pub(crate) const TABLE_HEADER: [&str; 9] =
+    ["host", "port", "service", "address", "grade", "covers name", "plaintext login", "before TLS", "DANE"];
+
+/// The "before TLS" cell: the submission gate (587) or what plain HTTP (80) answered.
+pub(crate) fn before_tls_text(check: &PortCheck) -> String {
+    if let Some(sub) = &check.submission_requires_tls {
+        return match &sub.verdict {
+            SubmissionVerdict::TlsRequired => "TLS required".to_owned(),
+            SubmissionVerdict::PlaintextAccepted { mail, auth } => {
+                let what: Vec<&str> = [(*mail, "MAIL"), (*auth, "AUTH")]
+                    .into_iter()
+                    .filter_map(|(on, w)| on.then_some(w))
+                    .collect();
+                format!("{} ACCEPTED IN PLAINTEXT", what.join("+"))
+            }
+            SubmissionVerdict::NotAccepted => "refused (not for TLS)".to_owned(),
+            SubmissionVerdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
+            other => format!("{other:?}"),
+        };
+    }
+    if let Some(http) = &check.http_redirect {
+        return match &http.verdict {
+            HttpVerdict::RedirectToHttps { status, location, same_host: true, .. } => {
+                format!("{status} to {location}")
+            }
+            HttpVerdict::RedirectToHttps { status, location, .. } => {
+                format!("{status} to {location} (other host)")
+            }
+            HttpVerdict::RedirectToHttp { status, location } => format!("{status} to PLAIN {location}"),
+            HttpVerdict::RedirectElsewhere { status, location } => format!("{status} to {location}"),
+            HttpVerdict::Content { status, .. } => format!("SERVES CONTENT ({status})"),
+            HttpVerdict::OtherStatus { status, reason } => format!("{status} {reason}"),
+            HttpVerdict::Closed { reason } => format!("closed: {reason}"),
+            HttpVerdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
+            other => format!("{other:?}"),
+        };
+    }
+    "-".to_owned()
+}
 
 /// The client ports as the terminal and the HTML page show them: one row per open
 /// (name, port, address), the closed ports per address with the names that reach them, and
 /// the names without an address.
 pub(crate) struct PortsTable {
     /// Cells in [`TABLE_HEADER`] order.
-    pub(crate) rows: Vec<[String; 8]>,
+    pub(crate) rows: Vec<[String; 9]>,
     /// Per address: the closed (or filtered) ports and the names that reach them.
     pub(crate) closed: BTreeMap<IpAddr, (Vec<u16>, Vec<String>)>,
     /// Names that resolved to no address.
@@ -464,7 +567,7 @@ pub(crate) struct PortsTable {
 
 /// Builds the [`PortsTable`] of a report.
 pub(crate) fn table(report: &ClientPortsReport) -> PortsTable {
-    let mut rows: Vec<[String; 8]> = Vec::new();
+    let mut rows: Vec<[String; 9]> = Vec::new();
     let mut closed: BTreeMap<IpAddr, (Vec<u16>, Vec<String>)> = BTreeMap::new();
     let mut no_address: Vec<String> = Vec::new();
     for e in &report.endpoints {
@@ -524,6 +627,7 @@ pub(crate) fn table(report: &ClientPortsReport) -> PortsTable {
                 scan,
                 covers,
                 login,
+                before_tls_text(a),
                 a.dane.as_ref().map_or_else(|| "-".into(), |d| d.verdict.as_str().to_owned()),
             ]);
         }

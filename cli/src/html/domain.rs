@@ -53,7 +53,17 @@ fn client_ports(page: &mut Page, report: &ClientPortsReport) {
     if rows.is_empty() {
         page.raw("<p class=\"muted\">no client port open</p>\n");
     } else {
-        page.head(&["Host", "Port", "Service", "Address", "Grade", "Covers name", "Plaintext login", "DANE"]);
+        page.head(&[
+            "Host",
+            "Port",
+            "Service",
+            "Address",
+            "Grade",
+            "Covers name",
+            "Plaintext login",
+            "Before TLS",
+            "DANE",
+        ]);
         for r in &rows {
             page.raw("<tr>");
             for (i, cell) in r.iter().enumerate() {
@@ -61,7 +71,8 @@ fn client_ports(page: &mut Page, report: &ClientPortsReport) {
                     0 | 3 => "<td class=\"mono\">",
                     5 if cell == "NO" => "<td class=\"bad\">",
                     6 if cell.starts_with("EXPOSED") => "<td class=\"bad\">",
-                    7 if cell == "MISMATCH" => "<td class=\"bad\">",
+                    7 if cell.contains("PLAIN") || cell.starts_with("SERVES") => "<td class=\"bad\">",
+                    8 if cell == "MISMATCH" => "<td class=\"bad\">",
                     _ => "<td>",
                 };
                 page.el(open, cell, "</td>");

@@ -20,7 +20,9 @@
 //!
 //! The MX hosts, the usual names and `--host` names are probed on every port of
 //! [`ClientService::USUAL`]; SRV targets only on the service and port their record names.
-//! Port 80 is only connect-checked (the redirect verdict comes from another probe).
+//! Port 80 gets the plain-HTTP probe (`crate::http_redirect`: does it only redirect to
+//! HTTPS?) per name; a submission port with STARTTLS (587) gets the "TLS before MAIL
+//! FROM/AUTH" probe (`crate::starttls::submission`) once per address and port.
 
 use std::net::IpAddr;
 
@@ -28,8 +30,10 @@ use serde::Serialize;
 
 use crate::dane::{DaneReport, DaneVerdict, Tlsa};
 use crate::dns::{Answer, Srv, fqdn};
+use crate::http_redirect::HttpRedirectProbe;
 use crate::report::{EndpointReport, Finding, Severity};
 use crate::starttls::Dialogue;
+use crate::starttls::submission::{Role, SubmissionProbe, SubmissionVerdict};
 use crate::target::Service;
 use crate::x509::names::{NameMatch, match_host};
 use crate::x509::{TrustStore, parse_der};
@@ -367,10 +371,22 @@ pub fn plaintext_login(dialogue: Option<&Dialogue>) -> Option<PlaintextLogin> {
     })
 }
 
-/// A verdict another probe will fill (the HTTP redirect of port 80, the "submission requires
-/// TLS before MAIL FROM/AUTH" test): not probed by this version, always `null`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum NotProbed {}
+/// The "TLS before MAIL FROM/AUTH" probe of a submission port (587 with STARTTLS): its
+/// verdict and what the server answered (`crate::starttls::submission`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubmissionCheck {
+    /// The verdict over the replies.
+    pub verdict: SubmissionVerdict,
+    /// The replies.
+    pub probe: SubmissionProbe,
+}
+
+impl SubmissionCheck {
+    /// The check of a probe's replies.
+    pub fn new(probe: SubmissionProbe) -> Self {
+        Self { verdict: probe.verdict(), probe }
+    }
+}
 
 /// One address of one probe.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -394,10 +410,12 @@ pub struct PortCheck {
     pub plaintext_login: Option<PlaintextLogin>,
     /// DANE against the chain presented for this name (`null` when no TLSA was looked up).
     pub dane: Option<DaneReport>,
-    /// Port 80: the HTTP redirect verdict (not probed yet; always `null`).
-    pub http_redirect: Option<NotProbed>,
-    /// Submission: whether TLS is required before MAIL FROM/AUTH (not probed yet; `null`).
-    pub submission_requires_tls: Option<NotProbed>,
+    /// Port 80: what `GET /` with this name in `Host` answered in plaintext (a redirect to
+    /// HTTPS or not; `crate::http_redirect`).
+    pub http_redirect: Option<HttpRedirectProbe>,
+    /// Submission with STARTTLS (587): whether TLS is required before MAIL FROM and AUTH,
+    /// probed once per address and port (`null` on names sharing it and on other services).
+    pub submission_requires_tls: Option<SubmissionCheck>,
     /// TCP connections this check opened (connect check, scan or certificate fetch).
     pub connections: u32,
     /// Problems (the certificate fetch failed, …), as sentences.
@@ -521,6 +539,15 @@ pub fn findings_for(endpoint: &ClientEndpoint, check: &PortCheck) -> Vec<Finding
                 message: format!("the certificate of {at} does not validate: {why}"),
             });
         }
+    }
+    if let Some(sub) = &check.submission_requires_tls {
+        for mut f in sub.probe.findings(Role::Submission) {
+            f.message = format!("{at}: {}", f.message);
+            out.push(f);
+        }
+    }
+    if let Some(http) = &check.http_redirect {
+        out.extend(http.findings());
     }
     if check.dane.as_ref().is_some_and(|d| d.verdict == DaneVerdict::Mismatch) {
         out.push(Finding {
