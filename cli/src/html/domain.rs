@@ -1,7 +1,7 @@
 //! The page of `mxray domain --html FILE`: the summary table per MX, the policies, and per
 //! mail host its DNS, TLSA records, and per address the names, DANE and the full scan (the
 //! same endpoint block as `mxray scan --html`). The same content as the terminal report,
-//! written through [`Page`](super::Page), so every server and DNS string is escaped.
+//! written through [`Page`], so every server and DNS string is escaped.
 
 use mxray_core::dane::{DaneVerdict, RecordOutcome};
 use mxray_core::dns::DnssecStatus;
