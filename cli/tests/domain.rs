@@ -8,32 +8,14 @@
 //! address (and to look up TLSA at `_PORT._tcp`). 127.0.0.3 has no listener: an
 //! unreachable MX.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
+use mxray_tests::openssl::{cert_sha256, spki_sha256};
 use mxray_tests::{CertSet, Delegation, Knot, Postfix, PostfixOptions, TlsProfile, WorkDir, Zone};
 use serde_json::Value;
 
 fn mxray(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mxray")).args(args).output().expect("running mxray")
-}
-
-/// SHA-256 of the certificate's SubjectPublicKeyInfo, by `openssl`.
-fn spki_sha256(cert: &Path) -> String {
-    let script = format!(
-        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
-        cert.display()
-    );
-    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
-}
-
-/// SHA-256 of the whole DER certificate, by `openssl`.
-fn cert_sha256(cert: &Path) -> String {
-    let script = format!("openssl x509 -in '{}' -outform DER | openssl dgst -sha256 -r", cert.display());
-    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
 struct Lab {
@@ -48,9 +30,9 @@ fn lab() -> Lab {
     let certs = CertSet::standard(dir.path()).unwrap();
     let postfix = Postfix::start(&PostfixOptions::new(TlsProfile::Strong), &certs).unwrap();
     let port = postfix.smtp_addr().port();
-    let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert);
-    let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert);
-    let ca = cert_sha256(&certs.get(CertSet::CA).unwrap().cert);
+    let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert).unwrap();
+    let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert).unwrap();
+    let ca = cert_sha256(&certs.get(CertSet::CA).unwrap().cert).unwrap();
     let tlsa = |host: &str, rdata: &str| format!("_{port}._tcp.{host} TLSA {rdata}");
     let dane = Zone::new("dane", Delegation::Secure)
         .record("@ MX 10 mx1")

@@ -3,25 +3,14 @@
 //! report says (hosts, grades, DANE, policies), escape the hostile strings a zone can hold,
 //! load nothing from outside, and be written atomically.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
+use mxray_tests::openssl::spki_sha256;
 use mxray_tests::{CertSet, Delegation, Knot, Postfix, PostfixOptions, TlsProfile, WorkDir, Zone};
 use serde_json::Value;
 
 fn mxray(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mxray")).args(args).output().expect("running mxray")
-}
-
-/// SHA-256 of the certificate's SubjectPublicKeyInfo, by `openssl`.
-fn spki_sha256(cert: &Path) -> String {
-    let script = format!(
-        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
-        cert.display()
-    );
-    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
 #[test]
@@ -30,8 +19,8 @@ fn html_page_matches_the_json_report_and_escapes_zone_strings() {
     let certs = CertSet::standard(dir.path()).unwrap();
     let postfix = Postfix::start(&PostfixOptions::new(TlsProfile::Strong), &certs).unwrap();
     let port = postfix.smtp_addr().port();
-    let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert);
-    let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert);
+    let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert).unwrap();
+    let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert).unwrap();
     let zone = Zone::new("page", Delegation::Secure)
         .record("@ MX 10 mx1")
         .record("@ MX 20 mx2")

@@ -25,6 +25,7 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use mxray_tests::net::free_port_on_all;
+use mxray_tests::openssl::spki_sha256;
 use mxray_tests::{
     CertSet, CertSpec, Delegation, InjectionBug, KeyType, Knot, Postfix, PostfixOptions, TlsProfile,
     VulnerableSmtp, WorkDir, Zone,
@@ -37,17 +38,6 @@ const VULN: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 4);
 
 fn mxray(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mxray")).args(args).output().expect("running mxray")
-}
-
-/// SHA-256 of the certificate's SubjectPublicKeyInfo, by `openssl`.
-fn spki_sha256(cert: &Path) -> String {
-    let script = format!(
-        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
-        cert.display()
-    );
-    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
 /// A CA and an RSA and an ECDSA leaf for `names`, in `dir`.
@@ -69,7 +59,7 @@ fn tlsa_311(port: u16, host: &str, certs: &CertSet) -> Vec<String> {
     [CertSet::RSA, CertSet::ECDSA]
         .iter()
         .map(|name| {
-            let spki = spki_sha256(&certs.get(name).unwrap().cert);
+            let spki = spki_sha256(&certs.get(name).unwrap().cert).unwrap();
             format!("_{port}._tcp.{host} TLSA 3 1 1 {spki}")
         })
         .collect()
@@ -102,7 +92,7 @@ fn lab() -> Lab {
     let vuln =
         VulnerableSmtp::start(SocketAddr::from((VULN, port)), &vuln_cert, InjectionBug::AnswersInsideTls)
             .unwrap();
-    let vuln_spki = spki_sha256(&vuln_cert.cert);
+    let vuln_spki = spki_sha256(&vuln_cert.cert).unwrap();
 
     let mut multi = Zone::new("multi", Delegation::Secure)
         .record("@ MX 20 mx2")

@@ -13,10 +13,10 @@
 //! One lab, two domains: `ports` (the full case) and `poponly` (null MX, a `.` SRV and one
 //! POP3 SRV target: `USER` before STLS, the terminal section and `--no-client-ports`, cheap).
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 use mxray_tests::nginx::{Answer, HttpSite, Nginx, Site};
+use mxray_tests::openssl::spki_sha256;
 use mxray_tests::{
     CertSet, CertSpec, Delegation, Dovecot, DovecotOptions, KeyType, Knot, Postfix, PostfixOptions, Protocol,
     TlsProfile, WorkDir, Zone,
@@ -25,17 +25,6 @@ use serde_json::Value;
 
 fn mxray(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mxray")).args(args).output().expect("running mxray")
-}
-
-/// SHA-256 of the certificate's SubjectPublicKeyInfo, by `openssl`.
-fn spki_sha256(cert: &Path) -> String {
-    let script = format!(
-        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
-        cert.display()
-    );
-    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
 struct Lab {
@@ -71,8 +60,8 @@ fn lab() -> Lab {
         ],
     )
     .unwrap();
-    let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert);
-    let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert);
+    let rsa = spki_sha256(&certs.get(CertSet::RSA).unwrap().cert).unwrap();
+    let ecdsa = spki_sha256(&certs.get(CertSet::ECDSA).unwrap().cert).unwrap();
     let submission = postfix.submission_addr().port();
     let plain_auth = postfix.plaintext_auth_addr().unwrap().port();
     let smtps = postfix.smtps_addr().port();

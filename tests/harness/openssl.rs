@@ -159,3 +159,32 @@ fn intermediates_only(chain: &str) -> String {
         None => String::new(),
     }
 }
+
+/// SHA-256 (hex) of the certificate's SubjectPublicKeyInfo, computed by the `openssl` CLI
+/// (`x509 -pubkey | pkey -pubin -outform DER | dgst -sha256`), independently of mxray: the
+/// data of a TLSA `3 1 1` / `2 1 1` record.
+pub fn spki_sha256(cert: &std::path::Path) -> Result<String> {
+    digest(&format!(
+        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
+        cert.display()
+    ))
+}
+
+/// SHA-256 (hex) of the whole DER certificate, by the `openssl` CLI: the data of a TLSA
+/// `3 0 1` / `2 0 1` record.
+pub fn cert_sha256(cert: &std::path::Path) -> Result<String> {
+    digest(&format!("openssl x509 -in '{}' -outform DER | openssl dgst -sha256 -r", cert.display()))
+}
+
+fn digest(script: &str) -> Result<String> {
+    let out = Command::new("sh").arg("-c").arg(script).output().context("running openssl")?;
+    if !out.status.success() {
+        bail!("{script}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .filter(|hex| hex.len() == 64)
+        .map(str::to_owned)
+        .with_context(|| format!("{script}: no digest in its output"))
+}

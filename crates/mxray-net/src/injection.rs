@@ -20,12 +20,11 @@ use mxray_core::starttls::injection::{
     InjectionJudge, InjectionVerdict, after_failed_handshake, verdict_before_tls,
 };
 use mxray_core::starttls::{Config, Protocol, StartTlsClient};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{WebPkiSupportedAlgorithms, ring};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use rustls::ClientConnection;
+use rustls::pki_types::ServerName;
 use tokio::time::Instant;
 
+use crate::certificate::client_config;
 use crate::starttls::run_starttls;
 use crate::transport::{Connection, NetError, Timeouts};
 
@@ -110,7 +109,7 @@ async fn start_tls(
     if let Some(verdict) = verdict_before_tls(&outcome.dialogue) {
         return Err(Failure::Decided(verdict));
     }
-    let tls = client_config()
+    let tls = client_config(Arc::default())
         .and_then(|config| ClientConnection::new(config, ServerName::IpAddress(addr.ip().into())));
     let mut tls =
         tls.map_err(|e| Failure::Decided(InjectionVerdict::inconclusive(format!("TLS setup: {e}"))))?;
@@ -225,57 +224,4 @@ async fn flush(conn: &mut Connection, tls: &mut ClientConnection) -> Result<(), 
 
 fn fail(stage: &str, e: &NetError) -> InjectionVerdict {
     InjectionVerdict::inconclusive(format!("{stage}: {e}"))
-}
-
-/// A rustls client (ring, TLS 1.2 and 1.3) that accepts any certificate chain.
-fn client_config() -> Result<Arc<ClientConfig>, rustls::Error> {
-    let provider = Arc::new(ring::default_provider());
-    let verifier = Arc::new(AnyChain { algorithms: provider.signature_verification_algorithms });
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(rustls::ALL_VERSIONS)?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// Accepts any chain; still checks the handshake signatures with the chain's key.
-#[derive(Debug)]
-struct AnyChain {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for AnyChain {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
