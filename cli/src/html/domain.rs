@@ -7,7 +7,7 @@ use mxray_core::dane::{DaneVerdict, RecordOutcome};
 use mxray_core::dns::DnssecStatus;
 use mxray_core::domain::{AddressReport, DomainReport, MxHostReport, Policies};
 
-use super::{Page, endpoint, severity_class, yes_no};
+use super::{Page, endpoint, report_findings, yes_no};
 use mxray_core::client_ports::ClientPortsReport;
 
 use crate::cmd::domain::{addresses, join_or, outcome_text, routing_line, txt_line};
@@ -97,19 +97,7 @@ fn client_ports(page: &mut Page, report: &ClientPortsReport) {
         page.raw("</ul>\n");
     }
     page.raw("<h3>Client port findings</h3>\n");
-    if report.findings.is_empty() {
-        page.raw("<p class=\"muted\">none</p>\n");
-    } else {
-        page.head(&["Severity", "Id", "What to do"]);
-        for f in &report.findings {
-            page.raw("<tr>");
-            page.el(severity_class(f.severity), f.severity, "</td>");
-            page.el("<td class=\"mono\">", f.id, "</td>");
-            page.td(&f.message);
-            page.raw("</tr>\n");
-        }
-        page.raw("</table>\n");
-    }
+    report_findings(page, &report.findings);
     for e in &report.endpoints {
         for a in &e.addresses {
             if let (true, Some(scan)) = (a.full_scan, &a.scan) {
@@ -246,19 +234,7 @@ fn policies(page: &mut Page, p: &Policies) {
 
     let findings = p.findings();
     page.raw("<h3>Policy findings</h3>\n");
-    if findings.is_empty() {
-        page.raw("<p class=\"muted\">none</p>\n");
-    } else {
-        page.head(&["Severity", "Id", "What to do"]);
-        for f in &findings {
-            page.raw("<tr>");
-            page.el(severity_class(f.severity), f.severity, "</td>");
-            page.el("<td class=\"mono\">", f.id, "</td>");
-            page.td(&f.message);
-            page.raw("</tr>\n");
-        }
-        page.raw("</table>\n");
-    }
+    report_findings(page, &findings);
 }
 
 fn host(page: &mut Page, h: &MxHostReport) {

@@ -21,7 +21,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use mxray_core::grade::{Grading, NcscClass, Verdict};
 use mxray_core::probe::FeatureFindings;
-use mxray_core::report::{CertificateReport, EndpointReport, ScanReport, Severity, Strength};
+use mxray_core::report::{CertificateReport, EndpointReport, Finding, ScanReport, Severity, Strength};
 use mxray_core::starttls::injection::InjectionVerdict;
 use mxray_core::x509::{
     CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, OcspStatus, ValidationLevels, format_time,
@@ -382,19 +382,7 @@ fn endpoint(page: &mut Page, e: &EndpointReport) {
     senders(page, e);
 
     page.raw("<h3>Scan findings</h3>\n");
-    if e.findings.is_empty() {
-        page.raw("<p class=\"muted\">none</p>\n");
-    } else {
-        page.head(&["Severity", "Id", "What to do"]);
-        for f in &e.findings {
-            page.raw("<tr>");
-            page.el(severity_class(f.severity), f.severity, "</td>");
-            page.el("<td class=\"mono\">", f.id, "</td>");
-            page.td(&f.message);
-            page.raw("</tr>\n");
-        }
-        page.raw("</table>\n");
-    }
+    report_findings(page, &e.findings);
     if !e.errors.is_empty() {
         page.raw("<h3>Errors</h3>\n<ul>\n");
         for error in &e.errors {
@@ -556,6 +544,23 @@ fn levels(page: &mut Page, levels: &ValidationLevels) {
             Ok(()) => page.raw("<td class=\"ok\">pass</td>"),
             Err(reason) => page.el("<td class=\"bad\">FAIL: ", reason, "</td>"),
         }
+        page.raw("</tr>\n");
+    }
+    page.raw("</table>\n");
+}
+
+/// A findings table (severity, id, what to do), or "none".
+fn report_findings(page: &mut Page, findings: &[Finding]) {
+    if findings.is_empty() {
+        page.raw("<p class=\"muted\">none</p>\n");
+        return;
+    }
+    page.head(&["Severity", "Id", "What to do"]);
+    for f in findings {
+        page.raw("<tr>");
+        page.el(severity_class(f.severity), f.severity, "</td>");
+        page.el("<td class=\"mono\">", f.id, "</td>");
+        page.td(&f.message);
         page.raw("</tr>\n");
     }
     page.raw("</table>\n");
