@@ -14,6 +14,23 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::UsageError;
 
+/// The bytes of `path` (`-`: standard input), at most `max` of them: the callers pass one
+/// more than their core's limit, so an oversized input is read only that far and refused
+/// there.
+pub(crate) fn read_capped(path: &str, max: u64) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context as _;
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin().lock().take(max).read_to_end(&mut bytes).context("reading standard input")?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(max).read_to_end(&mut bytes))
+            .map_err(|e| UsageError(format!("cannot read {path}: {e}")))?;
+    }
+    Ok(bytes)
+}
+
 /// Seconds since the epoch: the CLI is where mxray reads the clock.
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()

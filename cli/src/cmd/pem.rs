@@ -8,7 +8,7 @@
 //! place that reads the clock. Exit code 0 when the chain was analysed (whatever it
 //! says), 1 when the input could not be read, 2 for a bad flag or an unreadable file.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use anyhow::{Context, Result};
 use mxray_core::x509::{
@@ -63,18 +63,6 @@ pub(crate) struct Args {
 /// Caps the bytes read from a file or stdin (the core caps again).
 const MAX_READ: u64 = x509::MAX_INPUT_SIZE as u64 + 1;
 
-fn read_input(path: &str) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    if path == "-" {
-        std::io::stdin().lock().take(MAX_READ).read_to_end(&mut bytes).context("reading standard input")?;
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_READ).read_to_end(&mut bytes))
-            .map_err(|e| UsageError(format!("cannot read {path}: {e}")))?;
-    }
-    Ok(bytes)
-}
-
 /// Runs `mxray pem`, writing to `out`.
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let now = match &args.at {
@@ -85,15 +73,15 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     };
     let mut trust = if args.no_mozilla { TrustStore::empty() } else { TrustStore::mozilla() };
     if let Some(ca) = &args.ca {
-        let bytes = read_input(ca)?;
+        let bytes = super::read_capped(ca, MAX_READ)?;
         trust = trust.with_extra(&bytes).map_err(|e| UsageError(format!("--ca {ca}: {e}")))?;
     }
-    let input = read_input(&args.file)?;
+    let input = super::read_capped(&args.file, MAX_READ)?;
     let chain = x509::split_chain(&input).with_context(|| format!("reading {}", args.file))?;
     if chain.is_empty() {
         anyhow::bail!("{}: no certificate found", args.file);
     }
-    let ocsp = args.ocsp.as_deref().map(read_input).transpose()?;
+    let ocsp = args.ocsp.as_deref().map(|path| super::read_capped(path, MAX_READ)).transpose()?;
     let report = x509::analyse_stapled(
         &chain,
         ocsp.as_deref(),

@@ -17,7 +17,7 @@
 //! when a finding reached SEVERITY, 2 for a usage error (no check asked for, an unreadable
 //! file, a bad address).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -129,18 +129,6 @@ const MAX_READ: u64 = mta_sts::MAX_POLICY_SIZE as u64 + 1;
 /// Caps a `--ca` file.
 const MAX_CA_READ: u64 = 1024 * 1024;
 
-fn read_input(path: &str, max: u64) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    if path == "-" {
-        std::io::stdin().lock().take(max).read_to_end(&mut bytes).context("reading standard input")?;
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(max).read_to_end(&mut bytes))
-            .map_err(|e| UsageError(format!("cannot read {path}: {e}")))?;
-    }
-    Ok(bytes)
-}
-
 /// Reads, fetches and checks everything asked for.
 fn build(args: &Args) -> Result<Report> {
     let asked = !args.mta_sts.is_empty()
@@ -160,7 +148,7 @@ fn build(args: &Args) -> Result<Report> {
     }
     let mta_sts_policy = match (&args.policy, &args.fetch) {
         (Some(file), _) => {
-            let body = read_input(file, MAX_READ)?;
+            let body = super::read_capped(file, MAX_READ)?;
             let check = mta_sts::check_policy_bytes(&body);
             Some(PolicyReport {
                 source: file.clone(),
@@ -206,7 +194,7 @@ fn fetch(args: &Args, domain: &str) -> Result<PolicyReport> {
     options.timeout = Duration::from_secs(args.timeout.max(1));
     options.webpki_roots = !args.no_mozilla;
     if let Some(ca) = &args.ca {
-        let pem = String::from_utf8(read_input(ca, MAX_CA_READ)?)
+        let pem = String::from_utf8(super::read_capped(ca, MAX_CA_READ)?)
             .map_err(|_| UsageError(format!("--ca {ca}: not a PEM file")))?;
         options.extra_roots =
             mxray_core::x509::split_pem(&pem).map_err(|e| UsageError(format!("--ca {ca}: {e}")))?;
