@@ -714,27 +714,11 @@ fn render_policies(out: &mut impl Write, p: &Policies) -> Result<()> {
     }
     writeln!(out, "            => {}", sts.summary)?;
     let tls_rpt = p.tls_rpt.record().map(|r| {
-        let rua: Vec<String> = r
-            .rua
-            .iter()
-            .map(|u| match u {
-                tlsrpt::ReportUri::Mailto(a) => format!("mailto:{a}"),
-                tlsrpt::ReportUri::Https(u) | tlsrpt::ReportUri::Other(u) => u.clone(),
-            })
-            .collect();
+        let rua: Vec<String> = r.rua.iter().map(tlsrpt::ReportUri::uri).collect();
         format!("reports to {}", rua.join(", "))
     });
-    let spf = p.spf.record().map(|r| {
-        let all = match r.all {
-            Some(spf::Qualifier::Fail) => "-all",
-            Some(spf::Qualifier::SoftFail) => "~all",
-            Some(spf::Qualifier::Neutral) => "?all",
-            Some(spf::Qualifier::Pass) => "+all",
-            None if r.redirect.is_some() => "redirect",
-            None => "no all",
-        };
-        format!("{all}, {} DNS lookup(s) in the record itself", r.lookups)
-    });
+    let spf =
+        p.spf.record().map(|r| format!("{}, {} DNS lookup(s) in the record itself", r.ending(), r.lookups));
     let dmarc = p
         .dmarc
         .record()

@@ -326,29 +326,19 @@ fn render(report: &Report, out: &mut impl Write) -> Result<()> {
     }
     if let Some(c) = &report.tlsrpt {
         let summary = c.record.as_ref().map(|r| {
-            let rua: Vec<String> = r
-                .rua
-                .iter()
-                .map(|u| match u {
-                    tlsrpt::ReportUri::Mailto(a) => format!("mailto:{a}"),
-                    tlsrpt::ReportUri::Https(u) | tlsrpt::ReportUri::Other(u) => u.clone(),
-                })
-                .collect();
+            let rua: Vec<String> = r.rua.iter().map(tlsrpt::ReportUri::uri).collect();
             format!("rua {}", rua.join(", "))
         });
         record_line(out, "TLS-RPT", c, summary)?;
     }
     if let Some(c) = &report.spf {
         let summary = c.record.as_ref().map(|r| {
-            let all = match r.all {
-                Some(spf::Qualifier::Fail) => "-all",
-                Some(spf::Qualifier::SoftFail) => "~all",
-                Some(spf::Qualifier::Neutral) => "?all",
-                Some(spf::Qualifier::Pass) => "+all",
-                None if r.redirect.is_some() => "redirect",
-                None => "no all",
-            };
-            format!("{all}, {} DNS lookup(s) in the record itself (limit {})", r.lookups, spf::LOOKUP_LIMIT)
+            format!(
+                "{}, {} DNS lookup(s) in the record itself (limit {})",
+                r.ending(),
+                r.lookups,
+                spf::LOOKUP_LIMIT
+            )
         });
         record_line(out, "SPF", c, summary)?;
     }

@@ -159,6 +159,21 @@ pub struct SpfRecord {
     pub all: Option<Qualifier>,
 }
 
+impl SpfRecord {
+    /// How the record ends, for a summary line: `-all`, `~all`, `?all`, `+all`, `redirect`
+    /// (no `all` but a `redirect=`) or `no all`.
+    pub fn ending(&self) -> &'static str {
+        match self.all {
+            Some(Qualifier::Fail) => "-all",
+            Some(Qualifier::SoftFail) => "~all",
+            Some(Qualifier::Neutral) => "?all",
+            Some(Qualifier::Pass) => "+all",
+            None if self.redirect.is_some() => "redirect",
+            None => "no all",
+        }
+    }
+}
+
 /// True for a record of this kind: `v=spf1` followed by a space or the end (§4.5).
 pub fn is_spf(text: &str) -> bool {
     text.get(..6).is_some_and(|v| v.eq_ignore_ascii_case("v=spf1"))
@@ -484,6 +499,21 @@ fn assess(record: &SpfRecord, findings: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::policy::RecordStatus;
+
+    #[test]
+    fn ending_names_the_all_or_the_redirect() {
+        for (text, ending) in [
+            ("v=spf1 mx -all", "-all"),
+            ("v=spf1 mx ~all", "~all"),
+            ("v=spf1 ?all", "?all"),
+            ("v=spf1 +all", "+all"),
+            ("v=spf1 all", "+all"),
+            ("v=spf1 redirect=_spf.example.org", "redirect"),
+            ("v=spf1 mx", "no all"),
+        ] {
+            assert_eq!(parse_record(text).unwrap().ending(), ending, "{text}");
+        }
+    }
 
     #[test]
     fn record_selection() {

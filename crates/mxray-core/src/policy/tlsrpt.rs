@@ -42,6 +42,17 @@ pub enum ReportUri {
     Other(String),
 }
 
+impl ReportUri {
+    /// The destination as written in the record (`mailto:tlsrpt@example.org`,
+    /// `https://reports.example.org/tlsrpt`).
+    pub fn uri(&self) -> String {
+        match self {
+            Self::Mailto(address) => format!("mailto:{address}"),
+            Self::Https(uri) | Self::Other(uri) => uri.clone(),
+        }
+    }
+}
+
 /// The `_smtp._tls` TXT record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TlsRptRecord {
@@ -159,6 +170,15 @@ pub fn check_records(records: &[impl AsRef<str>]) -> RecordCheck<TlsRptRecord> {
 mod tests {
     use super::*;
     use crate::policy::RecordStatus;
+
+    #[test]
+    fn uri_is_the_destination_as_written() {
+        let record =
+            parse_record("v=TLSRPTv1; rua=mailto:tls@example.org,https://r.example.org/t,ftp://x.example")
+                .unwrap();
+        let uris: Vec<String> = record.rua.iter().map(ReportUri::uri).collect();
+        assert_eq!(uris, ["mailto:tls@example.org", "https://r.example.org/t", "ftp://x.example"]);
+    }
 
     #[test]
     fn valid_records() {
