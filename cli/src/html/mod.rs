@@ -24,7 +24,7 @@ use mxray_core::probe::FeatureFindings;
 use mxray_core::report::{CertificateReport, EndpointReport, Finding, ScanReport, Severity, Strength};
 use mxray_core::starttls::injection::InjectionVerdict;
 use mxray_core::x509::{
-    CertInfo, ChainFinding, ChainReport, KeyKind, NameMatch, OcspStatus, ValidationLevels, format_time,
+    CertInfo, ChainReport, KeyKind, NameMatch, OcspStatus, ValidationLevels, format_time,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -471,7 +471,7 @@ fn chain(page: &mut Page, report: &ChainReport) {
     if report.findings.is_empty() {
         page.raw("<p class=\"muted\">No certificate findings.</p>\n");
     } else {
-        findings_table(page, &report.findings);
+        findings_table(page, report.findings.iter().map(|f| (f.severity, f.id, f.message.as_str())));
     }
 }
 
@@ -555,24 +555,17 @@ fn report_findings(page: &mut Page, findings: &[Finding]) {
         page.raw("<p class=\"muted\">none</p>\n");
         return;
     }
-    page.head(&["Severity", "Id", "What to do"]);
-    for f in findings {
-        page.raw("<tr>");
-        page.el(severity_class(f.severity), f.severity, "</td>");
-        page.el("<td class=\"mono\">", f.id, "</td>");
-        page.td(&f.message);
-        page.raw("</tr>\n");
-    }
-    page.raw("</table>\n");
+    findings_table(page, findings.iter().map(|f| (f.severity, f.id, f.message.as_str())));
 }
 
-fn findings_table(page: &mut Page, findings: &[ChainFinding]) {
+/// The rows of a findings table: a scan's `Finding`s or a chain's `ChainFinding`s.
+fn findings_table<'a>(page: &mut Page, rows: impl Iterator<Item = (Severity, &'a str, &'a str)>) {
     page.head(&["Severity", "Id", "What to do"]);
-    for f in findings {
+    for (severity, id, message) in rows {
         page.raw("<tr>");
-        page.el(severity_class(f.severity), f.severity, "</td>");
-        page.el("<td class=\"mono\">", f.id, "</td>");
-        page.td(&f.message);
+        page.el(severity_class(severity), severity, "</td>");
+        page.el("<td class=\"mono\">", id, "</td>");
+        page.td(message);
         page.raw("</tr>\n");
     }
     page.raw("</table>\n");
