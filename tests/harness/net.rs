@@ -15,9 +15,11 @@
 //! `--port` reaches every MX; [`wait_listening_on`] and [`is_listening_on`] read
 //! `/proc/net/tcp` for that address.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -36,22 +38,46 @@ pub fn free_ports(n: usize) -> Result<Vec<u16>> {
     free_ports_on(LOOPBACK, n)
 }
 
-/// `n` distinct free ports on the loopback address `ip` (all bound at once, then released).
+/// Ports this process has handed out. A port is free only while nobody listens on it:
+/// servers started in parallel (the testbed starts its Postfix instances together) would
+/// otherwise be able to draw the same port between one's probe and its bind, and then share
+/// it. Each port is handed out once per test process.
+static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+/// `n` distinct free ports on the loopback address `ip` (all bound at once, then released),
+/// none handed out before by this process.
 pub fn free_ports_on(ip: Ipv4Addr, n: usize) -> Result<Vec<u16>> {
-    let listeners = (0..n)
-        .map(|_| TcpListener::bind((ip, 0)).with_context(|| format!("binding {ip}:0")))
-        .collect::<Result<Vec<_>>>()?;
-    listeners.iter().map(|l| Ok(l.local_addr()?.port())).collect()
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut listeners = Vec::with_capacity(n);
+    let mut ports = Vec::with_capacity(n);
+    for _ in 0..n * 50 {
+        if ports.len() == n {
+            break;
+        }
+        let listener = TcpListener::bind((ip, 0)).with_context(|| format!("binding {ip}:0"))?;
+        let port = listener.local_addr()?.port();
+        // Held until all are drawn, so the kernel does not offer the same port twice.
+        listeners.push(listener);
+        if handed_out.insert(port) {
+            ports.push(port);
+        }
+    }
+    if ports.len() < n {
+        bail!("no {n} fresh free ports on {ip} after {} draws", n * 50);
+    }
+    Ok(ports)
 }
 
 /// One port free on every address of `ips` at once (kernel-chosen on the first, tried on
-/// the others; up to 50 draws).
+/// the others; up to 50 draws), not handed out before by this process.
 pub fn free_port_on_all(ips: &[Ipv4Addr]) -> Result<u16> {
     let Some((first, rest)) = ips.split_first() else { bail!("no address given") };
     for _ in 0..50 {
         let listener = TcpListener::bind((*first, 0)).with_context(|| format!("binding {first}:0"))?;
         let port = listener.local_addr()?.port();
-        if rest.iter().all(|ip| TcpListener::bind((*ip, port)).is_ok()) {
+        if rest.iter().all(|ip| TcpListener::bind((*ip, port)).is_ok())
+            && HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(port)
+        {
             return Ok(port);
         }
     }
@@ -140,4 +166,21 @@ pub fn read_line(addr: SocketAddr, timeout: Duration) -> Result<String> {
     let mut line = String::new();
     BufReader::new(stream).read_line(&mut line).with_context(|| format!("reading from {addr}"))?;
     Ok(line.trim_end().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_drawn_in_parallel_are_never_handed_out_twice() {
+        let drawn: Vec<u16> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| free_ports(50).unwrap())).collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
+        let distinct: BTreeSet<u16> = drawn.iter().copied().collect();
+        assert_eq!(distinct.len(), drawn.len(), "a port was handed out twice");
+        let shared = free_port_on_all(&[LOOPBACK, REMOTE_SOURCE]).unwrap();
+        assert!(!distinct.contains(&shared));
+    }
 }
